@@ -1,0 +1,35 @@
+# The two commands: `make demo` and `make test`. Both create .venv on first use and
+# reinstall when pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_ARGS ?=
+
+.PHONY: demo test bench lint install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Everything: runtime, Spark, PostgreSQL driver, test and lint tools.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark,postgres]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/benne demo $(DEMO_ARGS)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.run
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
