@@ -45,7 +45,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     name="benne",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, "--version", prog_name="benne")
+@click.version_option(__version__, "--version", prog_name="benne", message="%(prog)s %(version)s")
 def app() -> None:
     """benne: an open alternative-data credit bureau.
 

@@ -1,0 +1,228 @@
+"""``benne demo``: every stage in order on a simulated population, then the service.
+
+The demo's timeline (defaults: 24 months of data from 2024-01-01):
+
+- ``train_as_of`` = start + 9 months: features before it, labels over the 12 months after;
+  the champion scorecard and the challenger are trained here.
+- ``as_of`` = start + 12 months: the out-of-time validation sample (features before it,
+  labels over the following 12 months, to the end of the data), scored and reported on; these
+  scores are the first entry of everyone's history.
+- ``end`` = start + 24 months: everyone is scored again on all the data, with the interpersonal
+  feature reading the counterparties' scores of the previous run. This is the score people see.
+
+The work folder holds ``sources/`` (simulated files), ``benne.duckdb`` (the store),
+``features/``, ``models/champion/``, ``scores.parquet``, ``report.html``, ``service.sqlite`` and a
+``benne.toml`` so every ``benne`` command run there uses them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benne import console
+from benne.config import Settings, write_config
+
+__all__ = ["DemoResult", "add_months", "run_demo"]
+
+DEMO_PURPOSE = "lending"
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole months (day of month clipped to 28 for safety)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    return dt.date(day.year + y, m + 1, min(day.day, 28))
+
+
+@dataclass
+class DemoResult:
+    workdir: Path
+    paths: dict[str, str] = field(default_factory=dict)
+    stages: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
+    partner_id: str | None = None
+    partner_key: str | None = None
+    person_id: str | None = None
+    person_token: str | None = None
+    url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["workdir"] = str(self.workdir)
+        return out
+
+
+class _Clock:
+    def __init__(self, result: DemoResult) -> None:
+        self.result = result
+
+    def __call__(self, name: str, description: str) -> Any:
+        clock = self
+
+        class _Stage:
+            def __enter__(self) -> None:
+                self.t0 = time.perf_counter()
+                console.info(f"[{len(clock.result.stages) + 1}] {description}")
+
+            def __exit__(self, *exc: object) -> None:
+                clock.result.stages[name] = round(time.perf_counter() - self.t0, 2)
+
+        return _Stage()
+
+
+def run_demo(
+    workdir: Path,
+    *,
+    people: int = 20_000,
+    seed: int = 42,
+    start: dt.date = dt.date(2024, 1, 1),
+    months: int = 24,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> DemoResult:
+    """Run simulate → ingest → features → train → score → report → service set-up."""
+    import pandas as pd
+
+    from benne.features import compute_features
+    from benne.features.registry import feature_meta
+    from benne.ingest import ingest
+    from benne.labels import make_labels
+    from benne.models import save_model, train_models
+    from benne.report import report_from_model
+    from benne.scoring import score_frame
+    from benne.service import (
+        create_partner,
+        grant_consent,
+        init_db,
+        issue_person_token,
+        load_scores,
+    )
+    from benne.simulate import simulate
+    from benne.store import open_store
+
+    workdir = workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    result = DemoResult(workdir=workdir)
+    stage = _Clock(result)
+    paths = {
+        "sources": workdir / "sources",
+        "store": workdir / "benne.duckdb",
+        "features": workdir / "features",
+        "model": workdir / "models" / "champion",
+        "scores": workdir / "scores.parquet",
+        "report": workdir / "report.html",
+        "service_db": workdir / "service.sqlite",
+    }
+    for p in (paths["store"], paths["service_db"]):
+        if p.exists():
+            p.unlink()  # a demo is a fresh run; the sources are simulated again below
+    paths["features"].mkdir(exist_ok=True)
+
+    train_as_of = add_months(start, 9)
+    as_of = add_months(start, 12)
+    end = add_months(start, months)
+
+    with stage("simulate", f"simulating {people:,} people over {months} months"):
+        sim = simulate(people, paths["sources"], seed=seed, start=start, months=months)
+        result.counts["simulated"] = sim.to_dict().get("rows", {})
+
+    with stage("ingest", "ingesting the sources into the store"):
+        loaded = ingest([paths["sources"]], None, paths["store"],
+                        now=dt.datetime.combine(end, dt.time()))
+        result.counts["ingest"] = {k: v for k, v in loaded.to_dict().items()
+                                   if k in ("rows_read", "loaded", "quarantined", "duplicates")}
+
+    meta = feature_meta()
+    with stage("features", "computing point-in-time features"):
+        train_x = compute_features(paths["store"], train_as_of).to_pandas()
+        oot_x = compute_features(paths["store"], as_of).to_pandas()
+        train_x.to_parquet(paths["features"] / f"features_{train_as_of}.parquet", index=False)
+        oot_x.to_parquet(paths["features"] / f"features_{as_of}.parquet", index=False)
+
+    with stage("labels", "labelling outcomes over the following 12 months"):
+        train_y = make_labels(paths["store"], train_as_of)
+        oot_y = make_labels(paths["store"], as_of)
+        train = train_x.merge(train_y, on=["person_id", "as_of"], how="inner")
+        oot = oot_x.merge(oot_y, on=["person_id", "as_of"], how="inner")
+        result.counts["train_rows"] = int(len(train))
+        result.counts["oot_rows"] = int(len(oot))
+        result.counts["train_bad_rate"] = round(float(train["bad"].mean()), 4)
+
+    features = [c for c in train_x.columns if c not in ("person_id", "as_of")]
+    with stage("train", "training the scorecard and the challenger"):
+        models = train_models(
+            train[features + ["bad"]], "bad", {f: meta[f] for f in features},
+            oot_frame=oot[features + ["bad"]],
+        )
+        save_model(models, paths["model"], manifest_extra={
+            "training_window": {"train_as_of": str(train_as_of), "oot_as_of": str(as_of),
+                                "horizon_months": 12, "bad_definition": "90+ dpd or charged off"},
+            "population": "simulated",
+        })
+
+    with stage("score", "scoring everyone"):
+        first = score_frame(models, oot_x, passthrough=["person_id", "as_of"])
+        con = open_store(paths["store"])
+        try:
+            _record_scores(con, first)
+        finally:
+            con.close()
+        latest_x = compute_features(paths["store"], end).to_pandas()
+        latest = score_frame(models, latest_x, passthrough=["person_id", "as_of"])
+        scores = pd.concat([first, latest], ignore_index=True)
+        scores.to_parquet(paths["scores"], index=False)
+        result.counts["scored"] = int(len(latest))
+
+    with stage("report", "writing the validation report"):
+        identity = pd.read_parquet(paths["sources"] / "identity.parquet",
+                                   columns=["person_id", "gender", "birth_year", "region"])
+        data = oot.merge(identity, on="person_id", how="left")
+        data_path = paths["features"] / "report_data.parquet"
+        data.to_parquet(data_path, index=False)
+        base = train.merge(identity, on="person_id", how="left")
+        base_path = paths["features"] / "baseline.parquet"
+        base.to_parquet(base_path, index=False)
+        report_from_model(paths["model"], data_path, target="bad", baseline=base_path,
+                          protected=["gender", "birth_year", "region"], out=paths["report"])
+
+    url = f"sqlite:///{paths['service_db']}"
+    with stage("service", "loading scores into the service and creating demo credentials"):
+        init_db(url)
+        load_scores(url, paths["scores"], model_dir=paths["model"])
+        partner_id, key = create_partner(url, "Demo Lender")
+        person_id = str(latest.sort_values(["score", "person_id"]).iloc[len(latest) // 3]["person_id"])
+        token = issue_person_token(url, person_id)
+        grant_consent(url, person_id, partner_id, DEMO_PURPOSE)
+
+    settings = Settings(store=paths["store"], database_url=url, model_dir=paths["model"],
+                        scores=paths["scores"], report=paths["report"], host=host, port=port)
+    write_config(workdir, {
+        "store": settings.store, "database_url": f"sqlite:///{paths['service_db'].name}",
+        "model_dir": settings.model_dir, "scores": settings.scores, "report": settings.report,
+        "host": host, "port": port,
+    })
+    result.paths = {k: str(v) for k, v in paths.items()} | {"config": str(workdir / "benne.toml")}
+    result.partner_id, result.partner_key = partner_id, key
+    result.person_id, result.person_token = person_id, token
+    result.url = f"http://{host}:{port}"
+    (workdir / "demo.json").write_text(json.dumps(result.to_dict(), indent=2, default=str))
+    return result
+
+
+def _record_scores(con: Any, scores: Any) -> None:
+    """Append a scoring run to the store's ``scores_history`` (the interpersonal features of
+    later runs read the counterparties' scores from it)."""
+    cols = ["person_id", "as_of", "model_version", "score"]
+    frame = scores[cols]
+    con.register("_new_scores", frame)
+    try:
+        con.execute(
+            "INSERT INTO scores_history (person_id, as_of, model_version, score) "
+            "SELECT person_id, CAST(as_of AS DATE), model_version, score FROM _new_scores"
+        )
+    finally:
+        con.unregister("_new_scores")

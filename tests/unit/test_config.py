@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benne.config import Settings, load_settings, write_config
+from benne.exceptions import ConfigError
+
+
+def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    s = load_settings()
+    assert s.store == Path("benne.duckdb")
+    assert s.database_url.startswith("sqlite:///")
+    assert (s.host, s.port) == ("127.0.0.1", 8000)
+    assert s.config_path is None
+
+
+def test_toml_paths_are_relative_to_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work, {"store": work / "s.duckdb", "database_url": "sqlite:///svc.sqlite",
+                        "port": 9001, "model_dir": work / "models" / "m"})
+    monkeypatch.chdir(work)
+    s = load_settings()
+    assert s.store == (work / "s.duckdb").resolve()
+    assert s.database_url == f"sqlite:///{(work / 'svc.sqlite').resolve()}"
+    assert s.port == 9001 and s.model_dir == (work / "models" / "m").resolve()
+    # from elsewhere, via BENNE_CONFIG
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BENNE_CONFIG", str(work / "benne.toml"))
+    assert load_settings().store == (work / "s.duckdb").resolve()
+
+
+def test_precedence_env_over_file_and_overrides_over_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(tmp_path, {"port": 9001, "host": "0.0.0.0"})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BENNE_PORT", "9002")
+    s = load_settings()
+    assert s.port == 9002 and s.host == "0.0.0.0"
+    assert load_settings(port=9003).port == 9003
+
+
+def test_bad_value_is_a_config_error_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BENNE_PORT", "not-a-port")
+    with pytest.raises(ConfigError) as exc:
+        load_settings()
+    assert "port" in exc.value.one_line() and exc.value.exit_code == 2
+
+
+def test_broken_toml_is_a_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "benne.toml").write_text("port = = 1\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as exc:
+        load_settings()
+    assert "benne.toml" in exc.value.one_line()
+
+
+def test_settings_reject_a_url_without_scheme() -> None:
+    with pytest.raises(ValueError):
+        Settings(database_url="service.sqlite")
