@@ -1,0 +1,335 @@
+"""Binners: monotone optimal binning of a numeric column, bad-rate grouping of a categorical one.
+
+Both follow the scikit-learn estimator contract: ``__init__`` only stores its arguments, ``fit``
+validates them, what is learned ends in ``_``, and every method used after fitting checks that
+the binner was fitted.
+
+Bin layout (the index :meth:`bin_index` returns and the rows of :meth:`table`):
+
+- numeric: ``0 .. n_bins-1`` the regular bins in increasing value, then ``missing``, then one
+  bin per special value in declaration order;
+- categorical: the groups in increasing bad rate, then ``missing``, then ``unseen``.
+
+Decisions:
+
+- WoE is ``ln(share of goods / share of bads)`` (higher = safer) with half an observation
+  added to each count (:data:`~benne.binning.solver.SMOOTHING`), so bins without goods or bads
+  stay finite.
+- Missing and special values always have their own bin and their own WoE from their own
+  counts, never a silent 0. A missing or special bin that had **no rows in training** gets the
+  neutral WoE 0 (no evidence either way) and ``empty=True`` in :meth:`table`, so the scorecard
+  shows it.
+- Unseen categories get the neutral WoE 0 as well: a category never seen in training carries no
+  evidence, and giving it the worst bin would punish new merchants or regions for being new.
+- ``direction`` is how risk moves with the value: ``"increasing"`` = higher is riskier (bad
+  rate increasing over the bins, WoE decreasing); ``"auto"`` solves both and keeps the one with
+  the higher information value (ties: increasing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benne.binning.solver import monotone_merge, smoothed_woe
+from benne.binning.stats import PrebinStats, prebin_index, quantile_edges
+from benne.exceptions import InputError, NotFittedError
+
+__all__ = ["CategoricalBinner", "MonotoneBinner"]
+
+
+def _labels(y: object, n: int) -> np.ndarray:
+    t = np.asarray(y)
+    if t.shape != (n,):
+        raise InputError(f"the target must have one value per row ({n}); got shape {t.shape}.")
+    if t.dtype.kind not in "biuf" or not np.isin(t, (0, 1)).all():
+        raise InputError("the target must hold only 0 (good) and 1 (bad).",
+                         fix="recode the target to 0/1")
+    return t.astype(bool)
+
+
+def _check_params(max_bins: int, min_bin_share: float) -> None:
+    if not (isinstance(max_bins, int | np.integer) and max_bins >= 1):
+        raise InputError(f"max_bins must be an integer >= 1; got {max_bins!r}.")
+    if not 0.0 <= float(min_bin_share) < 0.5:
+        raise InputError(f"min_bin_share must be in [0, 0.5); got {min_bin_share!r}.")
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+class _Binner:
+    """What both binners share once their bins and counts are known."""
+
+    goods_: np.ndarray
+    bads_: np.ndarray
+    woe_: np.ndarray
+    empty_: np.ndarray
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "woe_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first.")
+
+    def _set_counts(self, goods: np.ndarray, bads: np.ndarray) -> None:
+        self.goods_ = goods.astype(np.int64)
+        self.bads_ = bads.astype(np.int64)
+        total_g, total_b = float(goods.sum()), float(bads.sum())
+        woe = smoothed_woe(goods, bads, total_g, total_b)
+        self.empty_ = (goods + bads) == 0
+        self.woe_ = np.where(self.empty_, 0.0, woe)
+        share_g = goods / max(total_g, 1.0)
+        share_b = bads / max(total_b, 1.0)
+        self.iv_ = float(np.sum((share_g - share_b) * self.woe_))
+
+    def bin_index(self, x: object) -> np.ndarray:
+        raise NotImplementedError
+
+    def _counts_dict(self) -> dict[str, Any]:
+        return {"goods": self.goods_.tolist(), "bads": self.bads_.tolist(),
+                "woe": self.woe_.tolist(), "empty": self.empty_.tolist(), "iv": self.iv_}
+
+    def _load_counts(self, d: dict[str, Any]) -> None:
+        self.goods_ = np.asarray(d["goods"], dtype=np.int64)
+        self.bads_ = np.asarray(d["bads"], dtype=np.int64)
+        self.woe_ = np.asarray(d["woe"], dtype=np.float64)
+        self.empty_ = np.asarray(d["empty"], dtype=bool)
+        self.iv_ = float(d["iv"])
+
+    def transform_woe(self, x: object) -> np.ndarray:
+        """The WoE of each value's bin."""
+        self._check_fitted()
+        return self.woe_[self.bin_index(x)]
+
+    def _table(self, labels: list[str], kinds: list[str], lower: Sequence[Any],
+               upper: Sequence[Any]) -> pd.DataFrame:
+        n = self.goods_ + self.bads_
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(n > 0, self.bads_ / np.maximum(n, 1), np.nan)
+        total_g, total_b = max(self.goods_.sum(), 1), max(self.bads_.sum(), 1)
+        return pd.DataFrame({
+            "bin": np.arange(len(labels)),
+            "label": labels,
+            "kind": kinds,
+            "lower": list(lower),
+            "upper": list(upper),
+            "count": n,
+            "goods": self.goods_,
+            "bads": self.bads_,
+            "bad_rate": rate,
+            "woe": self.woe_,
+            "iv": (self.goods_ / total_g - self.bads_ / total_b) * self.woe_,
+            "empty": self.empty_,
+        })
+
+
+class MonotoneBinner(_Binner):
+    """Monotone optimal binning of one numeric column.
+
+    Parameters
+    ----------
+    direction : "increasing", "decreasing" or "auto"
+        How risk moves with the value (see the module docstring).
+    max_bins : int
+        Most regular bins (missing and special bins come on top).
+    min_bin_share : float
+        Least share of all training rows in each regular bin.
+    max_prebins : int
+        Quantile pre-bins the solver merges.
+    special_values : sequence of float
+        Codes that are not values (e.g. -7 refused, -8 not applicable); each its own bin.
+
+    Attributes (after fit): ``cuts_`` (upper bounds of the regular bins but the last),
+    ``direction_`` (the direction used), ``goods_``, ``bads_``, ``woe_``, ``empty_``, ``iv_``,
+    ``n_bins_`` (regular bins), ``special_values_``.
+    """
+
+    def __init__(self, direction: str = "auto", *, max_bins: int = 8,
+                 min_bin_share: float = 0.05, max_prebins: int = 50,
+                 special_values: Sequence[float] = ()) -> None:
+        self.direction = direction
+        self.max_bins = max_bins
+        self.min_bin_share = min_bin_share
+        self.max_prebins = max_prebins
+        self.special_values = special_values
+
+    def _validate(self) -> np.ndarray:
+        if self.direction not in ("increasing", "decreasing", "auto"):
+            raise InputError(
+                f"direction must be 'increasing', 'decreasing' or 'auto'; got {self.direction!r}.")
+        _check_params(self.max_bins, self.min_bin_share)
+        if not (isinstance(self.max_prebins, int | np.integer) and self.max_prebins >= 2):
+            raise InputError(f"max_prebins must be an integer >= 2; got {self.max_prebins!r}.")
+        sv = np.asarray(list(self.special_values), dtype=np.float64)
+        if np.isnan(sv).any() or len(np.unique(sv)) != sv.size:
+            raise InputError(f"special_values must be distinct numbers; got {list(sv)}.")
+        return sv
+
+    def fit(self, x: object, y: object) -> MonotoneBinner:
+        """Pre-bin ``x`` on its quantiles, count goods and bads, solve the monotone merge."""
+        sv = self._validate()
+        v = np.asarray(x, dtype=np.float64)
+        if v.ndim != 1:
+            raise InputError(f"x must be one column; got shape {v.shape}.")
+        bad = _labels(y, v.size)
+        edges = quantile_edges(v, self.max_prebins, sv)
+        return self.fit_stats(PrebinStats.empty(edges, sv).add(v, bad))
+
+    def fit_stats(self, stats: PrebinStats) -> MonotoneBinner:
+        """Solve on counts an engine computed (e.g. per Spark partition, then merged)."""
+        sv = self._validate()
+        if not np.array_equal(np.asarray(stats.special_values), sv):
+            raise InputError("the statistics were counted with other special values.")
+        r = stats.n_regular
+        g, b = stats.goods[:r], stats.bads[:r]
+        min_count = float(self.min_bin_share) * float(stats.goods.sum() + stats.bads.sum())
+        trends = ["increasing", "decreasing"] if self.direction == "auto" else [self.direction]
+        best: tuple[np.ndarray, float, str] | None = None
+        for trend in trends:
+            ends, iv = monotone_merge(g, b, trend=trend, min_count=min_count,  # type: ignore[arg-type]
+                                      max_bins=int(self.max_bins))
+            if best is None or iv > best[1] + 1e-12:
+                best = (ends, iv, trend)
+        assert best is not None
+        ends, _, trend = best
+        self.direction_ = trend
+        self.cuts_ = np.asarray(stats.edges, dtype=np.float64)[ends[:-1]]
+        self.n_bins_ = len(ends)
+        self.special_values_ = sv
+        starts = np.concatenate([[0], ends[:-1] + 1])
+        goods = np.concatenate([np.add.reduceat(g, starts), stats.goods[r:]])
+        bads = np.concatenate([np.add.reduceat(b, starts), stats.bads[r:]])
+        self._set_counts(goods, bads)
+        return self
+
+    def bin_index(self, x: object) -> np.ndarray:
+        """The bin of each value (layout in the module docstring)."""
+        self._check_fitted()
+        v = np.asarray(x, dtype=np.float64)
+        return prebin_index(v, self.cuts_, self.special_values_)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Parameters and learned state as plain JSON values (floats round-trip exactly)."""
+        self._check_fitted()
+        return {"type": "numeric", "direction": self.direction, "max_bins": int(self.max_bins),
+                "min_bin_share": float(self.min_bin_share), "max_prebins": int(self.max_prebins),
+                "special_values": self.special_values_.tolist(), "direction_": self.direction_,
+                "cuts": self.cuts_.tolist(), **self._counts_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> MonotoneBinner:
+        b = cls(d["direction"], max_bins=d["max_bins"], min_bin_share=d["min_bin_share"],
+                max_prebins=d["max_prebins"], special_values=tuple(d["special_values"]))
+        b.direction_ = d["direction_"]
+        b.cuts_ = np.asarray(d["cuts"], dtype=np.float64)
+        b.n_bins_ = len(b.cuts_) + 1
+        b.special_values_ = np.asarray(d["special_values"], dtype=np.float64)
+        b._load_counts(d)
+        return b
+
+    def table(self) -> pd.DataFrame:
+        """Every bin: label, kind, bounds, counts, bad rate, WoE, IV and the empty flag."""
+        self._check_fitted()
+        lo = np.concatenate([[-np.inf], self.cuts_])
+        hi = np.concatenate([self.cuts_, [np.inf]])
+        labels = [f"({_fmt(a)}, {_fmt(c)}]" for a, c in zip(lo, hi, strict=True)]
+        kinds = ["regular"] * self.n_bins_
+        lower: list[Any] = list(lo)
+        upper: list[Any] = list(hi)
+        labels.append("missing")
+        kinds.append("missing")
+        lower.append(None)
+        upper.append(None)
+        for s in self.special_values_:
+            labels.append(f"special {_fmt(s)}")
+            kinds.append("special")
+            lower.append(float(s))
+            upper.append(float(s))
+        return self._table(labels, kinds, lower, upper)
+
+
+class CategoricalBinner(_Binner):
+    """Categories grouped by bad rate into at most ``max_bins`` groups of ``min_bin_share``.
+
+    Categories are ordered by their smoothed bad:good odds (ties by name, for determinism) and
+    the same exact monotone merge as for numbers groups neighbours, so groups have strictly
+    increasing bad rates. Attributes (after fit): ``groups_`` (the categories of each group),
+    ``mapping_`` (category → bin), ``goods_``, ``bads_``, ``woe_``, ``empty_``, ``iv_``,
+    ``n_bins_``.
+    """
+
+    def __init__(self, *, max_bins: int = 8, min_bin_share: float = 0.05) -> None:
+        self.max_bins = max_bins
+        self.min_bin_share = min_bin_share
+
+    @staticmethod
+    def _as_text(x: object) -> pd.Series:
+        s = pd.Series(x, dtype=object) if not isinstance(x, pd.Series) else x
+        return s.astype(object).where(s.notna(), None).map(
+            lambda v: v if v is None else str(v))
+
+    def fit(self, x: object, y: object) -> CategoricalBinner:
+        _check_params(self.max_bins, self.min_bin_share)
+        s = self._as_text(x)
+        bad = _labels(y, len(s))
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        k = len(uniques)
+        present = codes >= 0
+        n_cat = np.bincount(codes[present], minlength=k).astype(np.float64)
+        b_cat = np.bincount(codes[present & bad], minlength=k).astype(np.float64)
+        g_cat = n_cat - b_cat
+        names = np.asarray([str(u) for u in uniques], dtype=object)
+        odds = (b_cat + 0.5) / (g_cat + 0.5)
+        order = np.lexsort((names, odds)) if k else np.empty(0, dtype=np.int64)
+        min_count = float(self.min_bin_share) * len(s)
+        ends, _ = monotone_merge(g_cat[order], b_cat[order], trend="increasing",
+                                 min_count=min_count, max_bins=int(self.max_bins))
+        starts = np.concatenate([[0], ends[:-1] + 1]) if k else np.empty(0, dtype=np.int64)
+        self.groups_ = [sorted(names[order[a:e + 1]].tolist()) for a, e in
+                        zip(starts, ends, strict=True)]
+        self.mapping_ = {c: i for i, grp in enumerate(self.groups_) for c in grp}
+        self.n_bins_ = len(self.groups_)
+        miss_b = float(np.sum(bad & ~present))
+        miss_g = float(np.sum(~present)) - miss_b
+        goods = np.array([g_cat[order[a:e + 1]].sum() for a, e in zip(starts, ends, strict=True)]
+                         + [miss_g, 0.0])
+        bads = np.array([b_cat[order[a:e + 1]].sum() for a, e in zip(starts, ends, strict=True)]
+                        + [miss_b, 0.0])
+        self._set_counts(goods, bads)
+        return self
+
+    def bin_index(self, x: object) -> np.ndarray:
+        """The group of each value; ``n_bins_`` for missing, ``n_bins_ + 1`` for unseen."""
+        self._check_fitted()
+        s = self._as_text(x)
+        idx = s.map(self.mapping_).to_numpy(dtype=np.float64, na_value=np.nan)
+        out = np.where(np.isnan(idx), self.n_bins_ + 1, idx).astype(np.int64)
+        out[s.isna().to_numpy()] = self.n_bins_
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Parameters and learned state as plain JSON values."""
+        self._check_fitted()
+        return {"type": "categorical", "max_bins": int(self.max_bins),
+                "min_bin_share": float(self.min_bin_share), "groups": self.groups_,
+                **self._counts_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CategoricalBinner:
+        b = cls(max_bins=d["max_bins"], min_bin_share=d["min_bin_share"])
+        b.groups_ = [list(g) for g in d["groups"]]
+        b.mapping_ = {c: i for i, grp in enumerate(b.groups_) for c in grp}
+        b.n_bins_ = len(b.groups_)
+        b._load_counts(d)
+        return b
+
+    def table(self) -> pd.DataFrame:
+        """Every group: label (its categories), kind, counts, bad rate, WoE, IV, empty flag."""
+        self._check_fitted()
+        labels = [", ".join(g) for g in self.groups_] + ["missing", "unseen"]
+        kinds = ["regular"] * self.n_bins_ + ["missing", "unseen"]
+        none = [None] * len(labels)
+        return self._table(labels, kinds, none, none)

@@ -1,0 +1,58 @@
+"""Properties of binning: mergeable counts, own bins for missing/special, monotone WoE."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from benne.binning import MonotoneBinner, PrebinStats, quantile_edges
+from tests.property.strategies_models import SPECIALS, directions, labelled_column
+
+
+@given(labelled_column(), st.integers(1, 99))
+def test_stats_of_parts_merge_to_stats_of_whole(data, cut_pct) -> None:
+    x, y = data
+    edges = quantile_edges(x, 20, SPECIALS)
+    k = len(x) * cut_pct // 100
+    empty = PrebinStats.empty(edges, SPECIALS)
+    whole = empty.add(x, y)
+    assert empty.add(x[:k], y[:k]).merge(empty.add(x[k:], y[k:])) == whole
+    assert int(whole.goods.sum() + whole.bads.sum()) == len(x)
+    assert int(whole.bads.sum()) == int(y.sum())
+
+
+@given(labelled_column(), directions, st.integers(1, 10), st.floats(0, 0.2))
+def test_missing_and_special_values_land_in_their_own_bins(data, direction, max_bins, share):
+    x, y = data
+    b = MonotoneBinner(direction, max_bins=max_bins, min_bin_share=share,
+                       special_values=SPECIALS).fit(x, y)
+    idx = b.bin_index(x)
+    assert np.all(idx[np.isnan(x)] == b.n_bins_)
+    for i, s in enumerate(SPECIALS):
+        assert np.all(idx[x == s] == b.n_bins_ + 1 + i)
+    regular = ~np.isnan(x) & ~np.isin(x, SPECIALS)
+    assert np.all(idx[regular] < b.n_bins_)
+    t = b.table()
+    miss = t[t.kind == "missing"].iloc[0]
+    assert miss["count"] == np.isnan(x).sum()
+    if miss["count"] > 0:  # own WoE from own counts, not a silent 0
+        g, bd = miss["goods"], miss["bads"]
+        G, B = t["goods"].sum(), t["bads"].sum()
+        expected = np.log(((g + 0.5) / (G + 0.5)) / ((bd + 0.5) / (B + 0.5)))
+        assert np.isclose(miss["woe"], expected)
+
+
+@given(labelled_column(), directions, st.integers(1, 10), st.floats(0, 0.2))
+def test_woe_is_monotone_where_constrained(data, direction, max_bins, share) -> None:
+    x, y = data
+    b = MonotoneBinner(direction, max_bins=max_bins, min_bin_share=share,
+                       special_values=SPECIALS).fit(x, y)
+    woe = b.woe_[: b.n_bins_]
+    assert b.n_bins_ <= max_bins
+    if b.direction_ == "increasing":
+        assert np.all(np.diff(woe) < 0)
+    else:
+        assert np.all(np.diff(woe) > 0)
+    if direction != "auto":
+        assert b.direction_ == direction

@@ -1,0 +1,70 @@
+"""The dynamic programme against a brute-force oracle over every grouping."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from benne.binning.solver import SMOOTHING, monotone_merge, smoothed_woe
+
+
+def _brute(g, b, trend, min_count, max_bins):
+    m = len(g)
+    G, B = g.sum(), b.sum()
+    best = -np.inf
+    for k in range(m):
+        for cuts in itertools.combinations(range(m - 1), k):
+            ends = list(cuts) + [m - 1]
+            if len(ends) > max_bins:
+                continue
+            starts = [0] + [e + 1 for e in ends[:-1]]
+            gg = np.array([g[s:e + 1].sum() for s, e in zip(starts, ends, strict=True)], float)
+            bb = np.array([b[s:e + 1].sum() for s, e in zip(starts, ends, strict=True)], float)
+            if ((gg + bb) < max(min_count, 1)).any():
+                continue
+            odds = (bb + SMOOTHING) / (gg + SMOOTHING)
+            d = np.diff(odds)
+            bad_up = trend == "increasing" and (d <= 0).any()
+            if bad_up or (trend == "decreasing" and (d >= 0).any()):
+                continue
+            iv = float(np.sum((gg / G - bb / B) * smoothed_woe(gg, bb, G, B)))
+            best = max(best, iv)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_dp_matches_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(2, 8))
+    g = rng.integers(0, 60, m).astype(float)
+    b = rng.integers(0, 20, m).astype(float)
+    trend = "increasing" if seed % 2 else "decreasing"
+    min_count = float(rng.integers(0, 40))
+    max_bins = int(rng.integers(1, 6))
+    ends, iv = monotone_merge(g, b, trend=trend, min_count=min_count, max_bins=max_bins)
+    oracle = _brute(g, b, trend, min_count, max_bins)
+    if np.isfinite(oracle):
+        assert iv == pytest.approx(oracle, abs=1e-9)
+        assert len(ends) <= max_bins and ends[-1] == m - 1
+    else:
+        assert ends.tolist() == [m - 1] and iv == 0.0
+
+
+def test_perfectly_monotone_input_keeps_every_prebin() -> None:
+    g = np.array([90, 80, 70, 60], float)
+    b = np.array([10, 20, 30, 40], float)
+    ends, _ = monotone_merge(g, b, trend="increasing", min_count=0, max_bins=10)
+    assert ends.tolist() == [0, 1, 2, 3]
+    ends, iv = monotone_merge(g, b, trend="decreasing", min_count=0, max_bins=10)
+    assert ends.tolist() == [3] and iv == 0.0
+
+
+def test_max_bins_and_min_count_are_respected() -> None:
+    g = np.full(20, 100.0)
+    b = np.arange(1, 21, dtype=float)
+    ends, _ = monotone_merge(g, b, trend="increasing", min_count=250, max_bins=4)
+    starts = np.r_[0, ends[:-1] + 1]
+    sizes = [g[s:e + 1].sum() + b[s:e + 1].sum() for s, e in zip(starts, ends, strict=True)]
+    assert len(ends) <= 4 and min(sizes) >= 250
