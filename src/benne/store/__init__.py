@@ -1,0 +1,184 @@
+"""The DuckDB store: one file holding every source table and the bookkeeping around them.
+
+Opening a store migrates it (see :mod:`benne.store.migrations`); the table layout is the
+contract of docs/architecture.md. Writers of source tables are :mod:`benne.ingest` (loads) and
+the dispute functions here (:func:`exclude_record`, :func:`include_record`); everyone else reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from benne.exceptions import NotFoundError, StoreError
+from benne.sources import SOURCES, get_source
+from benne.store.migrations import MIGRATIONS, history_table, quote
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "BOOKKEEPING_TABLES",
+    "current_version",
+    "exclude_record",
+    "export_lake",
+    "include_record",
+    "migrate",
+    "open_store",
+    "table_counts",
+]
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+BOOKKEEPING_TABLES = ("quarantine", "ingest_log", "excluded_records", "scores_history")
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The store's schema version; 0 for an empty database."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_name = 'schema_version' AND table_schema = 'main'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
+    """Apply pending migrations up to ``target`` (default: all), each in its own transaction.
+
+    Returns the version reached. ``applied_at`` is the database clock: it records when the
+    file changed shape, not an input of any computation.
+    """
+    target = SCHEMA_VERSION if target is None else target
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
+    )
+    version = current_version(con)
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the store is at schema version {version}, newer than this benne knows "
+            f"({SCHEMA_VERSION})",
+            fix="upgrade benne to open this store",
+        )
+    for m in MIGRATIONS:
+        if version < m.version <= target:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                m.apply(con)
+                con.execute(
+                    "INSERT INTO schema_version VALUES (?, ?, current_localtimestamp())",
+                    [m.version, m.description],
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            version = m.version
+    return version
+
+
+def open_store(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating when writable) and migrate the store at ``path``.
+
+    A read-only open cannot migrate, so it refuses a store that is missing or out of date.
+    """
+    path = Path(path)
+    if read_only and not path.is_file():
+        raise NotFoundError(f"no store at {path}", fix="load data first with `benne ingest`")
+    if not read_only and path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"cannot open the store {path}: {str(exc).splitlines()[0]}",
+            fix="check the path, and that no other process is writing to it",
+        ) from None
+    if read_only:
+        version = current_version(con)
+        if version != SCHEMA_VERSION:
+            con.close()
+            raise StoreError(
+                f"the store {path} is at schema version {version}, expected {SCHEMA_VERSION}",
+                fix="open it once for writing (e.g. `benne ingest`) to migrate it",
+            )
+        return con
+    try:
+        migrate(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row counts of every source table, its history, and the bookkeeping tables."""
+    names = [*SOURCES, *(history_table(s) for s in SOURCES), *BOOKKEEPING_TABLES]
+    sql = " UNION ALL ".join(
+        f"SELECT '{n}' AS t, count(*) AS n FROM {quote(n)}" for n in names
+    )
+    counts = dict(con.execute(sql).fetchall())
+    return {n: int(counts[n]) for n in names}
+
+
+def export_lake(store_path: Path | str, lake_dir: Path | str) -> dict[str, Path]:
+    """Write each source table's current rows to ``<lake>/<source>.parquet``.
+
+    ``excluded_records`` and ``scores_history`` are written too, because a feature engine
+    reading the lake needs them. Rows are ordered by ``_record_id`` so the same store always
+    gives the same files.
+    """
+    lake = Path(lake_dir)
+    lake.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Path] = {}
+    con = open_store(store_path, read_only=True)
+    try:
+        for name in [*SOURCES, "excluded_records", "scores_history"]:
+            target = lake / f"{name}.parquet"
+            order = "_record_id" if name in SOURCES else "ALL"
+            escaped = str(target).replace("'", "''")
+            con.execute(
+                f"COPY (SELECT * FROM {quote(name)} ORDER BY {order}) "
+                f"TO '{escaped}' (FORMAT parquet)"
+            )
+            out[name] = target
+    finally:
+        con.close()
+    return out
+
+
+def exclude_record(
+    con: duckdb.DuckDBPyConnection, source: str, record_id: str, reason: str, since: datetime
+) -> bool:
+    """Put a record under dispute: feature engines leave it out from now on.
+
+    Returns False when the record was already excluded (the first reason and date stand).
+    """
+    src = get_source(source)
+    found = con.execute(
+        f"SELECT count(*) FROM {quote(src.name)} WHERE _record_id = ?", [record_id]
+    ).fetchone()
+    if not found or not found[0]:
+        raise NotFoundError(f"no {src.name} record {record_id!r} in the store",
+                            fix="use the _record_id shown by the person's data download")
+    exists = con.execute(
+        "SELECT count(*) FROM excluded_records WHERE source = ? AND record_id = ?",
+        [src.name, record_id],
+    ).fetchone()
+    if exists and exists[0]:
+        return False
+    con.execute("INSERT INTO excluded_records VALUES (?, ?, ?, ?)",
+                [src.name, record_id, reason, since])
+    return True
+
+
+def include_record(con: duckdb.DuckDBPyConnection, source: str, record_id: str) -> bool:
+    """End a dispute: the record counts again. Returns False when it was not excluded."""
+    src = get_source(source)
+    row = con.execute(
+        "DELETE FROM excluded_records WHERE source = ? AND record_id = ? RETURNING 1",
+        [src.name, record_id],
+    ).fetchall()
+    return bool(row)
