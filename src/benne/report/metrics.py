@@ -11,11 +11,11 @@ Conventions, fixed once for the whole report:
   every bootstrap resample costs O(n) instead of a new O(n log n) sort; that is what makes a
   few hundred resamples of a million rows affordable. scikit-learn's ``roc_auc_score`` sorts
   on every call and is the reference the tests compare against.
-- PSI bins are fixed by the *baseline*: the interior edges are its deciles (duplicates dropped,
-  so a feature with few distinct values gets fewer bins), a value equal to an edge falls in the
-  bin above it, and missing values form a bin of their own. A share of zero in either sample
-  is replaced by ``PSI_EPSILON`` (1e-4) before the logarithm, without renormalising, so an
-  empty bin adds a large but finite term instead of infinity.
+- PSI bins are fixed by the *baseline*: the interior edges are its deciles, taken as observed
+  values (duplicates dropped, so a feature with few distinct values gets fewer bins), a value
+  equal to an edge falls in the bin above it, and missing values form a bin of their own. A
+  share of zero in either sample is replaced by ``PSI_EPSILON`` (1e-4) before the logarithm,
+  without renormalising, so an empty bin adds a large but finite term instead of infinity.
 """
 
 from __future__ import annotations
@@ -242,13 +242,18 @@ def hosmer_lemeshow(pd: ArrayLike, y: ArrayLike, groups: int = 10) -> tuple[floa
 
 
 def psi_edges(baseline: ArrayLike, bins: int = 10) -> NDArray[np.float64]:
-    """Interior bin edges: the baseline's quantiles, duplicates dropped, missing ignored."""
+    """Interior bin edges: the baseline's quantiles, duplicates dropped, missing ignored.
+
+    Edges are observed values (``inverted_cdf``), never interpolated between two, so a
+    feature with few distinct values gets one bin per value and no bin empty in the baseline;
+    an edge at the minimum is dropped for the same reason.
+    """
     b = np.asarray(baseline, dtype=float)
     b = b[~np.isnan(b)]
     if len(b) == 0:
         return np.empty(0)
-    qs = np.quantile(b, np.arange(1, bins) / bins)
-    return np.unique(qs[(qs > b.min())])
+    qs = np.quantile(b, np.arange(1, bins) / bins, method="inverted_cdf")
+    return np.unique(qs[qs > b.min()])
 
 
 def _shares(x: NDArray[np.float64], edges: NDArray[np.float64]) -> NDArray[np.float64]:
