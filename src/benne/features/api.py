@@ -1,0 +1,155 @@
+"""``compute_features``: the features table for people as of a date (or per-person dates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from benne import console
+from benne.exceptions import ValidationError
+from benne.features.engines import make_engine
+from benne.features.registry import get_features
+
+__all__ = ["compute_features", "export_store_to_lake", "features_schema", "make_spine"]
+
+
+def features_schema(names: Sequence[str]) -> pa.Schema:
+    """The features-table contract: person_id, as_of, then one DOUBLE per feature."""
+    return pa.schema(
+        [pa.field("person_id", pa.string()), pa.field("as_of", pa.date32())]
+        + [pa.field(n, pa.float64()) for n in names]
+    )
+
+
+def _check_date(value: Any, where: str) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise ValidationError(
+            f"as_of must be a date; got {value!r}", where=where,
+            fix="pass a datetime.date such as date(2024, 1, 1)",
+        )
+    return value
+
+
+def make_spine(as_of: dt.date | pd.DataFrame, people: Sequence[str] | None) -> pa.Table | None:
+    """The (person_id, as_of) pairs, deduplicated, or None for "everyone registered before".
+
+    A table of per-person dates needs ``person_id`` and ``as_of`` columns without blanks;
+    ``people``, when given, keeps only those people.
+    """
+    if isinstance(as_of, pd.DataFrame):
+        missing = [c for c in ("person_id", "as_of") if c not in as_of.columns]
+        if missing:
+            raise ValidationError(
+                f"the as-of table has no column {missing[0]!r}", where="as-of table",
+                fix="give a table with columns person_id and as_of (YYYY-MM-DD)",
+            )
+        frame = as_of[["person_id", "as_of"]]
+        for i, (pid, day) in enumerate(frame.itertuples(index=False, name=None), start=1):
+            if not isinstance(pid, str) or not pid:
+                raise ValidationError(f"person_id must be a non-empty string; got {pid!r}",
+                                      where=f"as-of table, row {i}, field person_id",
+                                      fix="fill in every person_id")
+            if isinstance(day, pd.Timestamp):
+                if day is pd.NaT or day != day.normalize():
+                    raise ValidationError(f"as_of must be a date; got {day!r}",
+                                          where=f"as-of table, row {i}, field as_of",
+                                          fix="give dates as YYYY-MM-DD")
+                day = day.date()
+            _check_date(day, f"as-of table, row {i}, field as_of")
+        ids = frame["person_id"].tolist()
+        days = [d.date() if isinstance(d, pd.Timestamp) else d for d in frame["as_of"]]
+        if people is not None:
+            keep = set(people)
+            pairs = sorted({(p, d) for p, d in zip(ids, days, strict=True) if p in keep})
+        else:
+            pairs = sorted(set(zip(ids, days, strict=True)))
+    else:
+        day = _check_date(as_of, "as_of")
+        if people is None:
+            return None
+        pairs = [(p, day) for p in sorted(set(people))]
+    return pa.table(
+        {"person_id": pa.array([p for p, _ in pairs], pa.string()),
+         "as_of": pa.array([d for _, d in pairs], pa.date32())}
+    )
+
+
+def export_store_to_lake(store: Path, lake: Path) -> None:
+    """Write every table of the store as ``<lake>/<table>.parquet``.
+
+    Uses ``benne.store.export_lake`` when the store package provides it, else DuckDB's COPY.
+    """
+    try:
+        from benne.store import export_lake  # type: ignore[attr-defined]
+    except ImportError:
+        export_lake = None
+    if export_lake is not None:
+        export_lake(store, lake)
+        return
+    import duckdb
+
+    lake.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(store), read_only=True) as con:
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()]
+        for name in names:
+            target = str(lake / f"{name}.parquet").replace("'", "''")
+            con.execute(f'COPY "{name}" TO \'{target}\' (FORMAT parquet)')
+
+
+def compute_features(
+    store: Path | str | None = None,
+    as_of: dt.date | pd.DataFrame | None = None,
+    *,
+    engine: str = "duckdb",
+    people: Sequence[str] | None = None,
+    lake: Path | None = None,
+    features: Sequence[str] | None = None,
+) -> pa.Table:
+    """Point-in-time features for (person_id, as_of) pairs, as an Arrow table.
+
+    ``as_of`` is one date for everyone or a table with ``person_id`` and ``as_of`` columns.
+    ``people`` defaults to everyone in ``identity`` registered before ``as_of``. Only events
+    strictly before each pair's as-of count; features of a source where the person was never
+    observed are null. Rows are sorted by person_id then as_of; columns are person_id, as_of,
+    then the features in registry order (or in the order of ``features``).
+
+    ``engine="spark"`` reads Parquet from ``lake``; without a lake the store is exported to a
+    temporary one first.
+    """
+    from benne.config import load_settings
+
+    if as_of is None:
+        raise ValidationError("as_of is required", where="as_of",
+                              fix="pass a date or a table of person_id, as_of")
+    chosen = get_features(list(features) if features is not None else None)
+    names = [f.name for f in chosen]
+    store_path = Path(store) if store is not None else None
+    if store_path is None and not (engine == "spark" and lake is not None):
+        store_path = load_settings().store
+
+    tmp: Path | None = None
+    if engine == "spark" and lake is None:
+        assert store_path is not None
+        tmp = Path(tempfile.mkdtemp(prefix="benne-lake-"))
+        with console.stage(f"exporting {store_path.name} to Parquet for Spark"):
+            export_store_to_lake(store_path, tmp)
+        lake = tmp
+    try:
+        with make_engine(engine, store=store_path, lake=lake) as eng:
+            spine = make_spine(as_of, people)
+            with console.stage(f"computing {len(names)} features on {eng.name}"):
+                result = eng.features(names, None if spine is not None else as_of, spine)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    result = result.select(["person_id", "as_of", *names]).cast(features_schema(names))
+    return result.sort_by([("person_id", "ascending"), ("as_of", "ascending")])

@@ -1,0 +1,276 @@
+"""The as-of semantics, written once: definitions + source tables + a spine -> one Ibis expression.
+
+Rules (the oracle in the tests implements the same, independently):
+
+- The spine is the set of ``(person_id, as_of)`` pairs to compute; one output row per pair.
+- An event counts for a pair only if its event time ``t`` is strictly before ``as_of``
+  (timestamps compare against midnight of ``as_of``). Windows are ``[as_of - start, as_of - end)``.
+  Nothing at or after ``as_of`` can change a feature, so there is no leakage by construction.
+- A person with no event before ``as_of`` in a view is *never observed* there: every feature of
+  the view is missing (NULL), distinct from zero. See :mod:`benne.features.definitions` for the
+  value of each aggregation kind on an empty window.
+- The counterparties' prior score uses only scores from runs whose ``as_of`` is earlier than the
+  features' ``as_of`` (the latest such run per counterparty), never the current run.
+
+Engines supply the tables and run the expression; they never restate these rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import ibis
+import ibis.expr.datatypes as idt
+import ibis.expr.types as ir
+import pyarrow as pa
+from ibis.common.deferred import Deferred
+
+from benne.features.definitions import Agg, Derived, Expr, Feature, Ratio, Window
+from benne.features.views import COUNTERPARTY_WINDOW_DAYS, VIEWS
+from benne.sources import SOURCES, arrow_schema
+
+__all__ = [
+    "EXCLUDED", "INPUT_PREFIX", "SCORES", "SPINE", "build_expression", "input_schemas",
+    "input_tables", "required_features",
+]
+
+INPUT_PREFIX = "benne_in_"
+EXCLUDED, SCORES, SPINE = "excluded_records", "scores_history", "spine"
+
+
+@ibis.udf.agg.builtin(name="max_by")
+def _max_by(value: idt.float64, key: idt.timestamp) -> idt.float64:  # type: ignore[empty-body]
+    """The value on the row with the latest key (DuckDB and Spark both have ``max_by``)."""
+
+
+def required_features(features: Sequence[Feature], registry: Mapping[str, Feature]
+                      ) -> list[Feature]:
+    """``features`` plus every feature a derived one needs, in registry order."""
+    names: set[str] = set()
+    stack = [f.name for f in features]
+    while stack:
+        name = stack.pop()
+        if name in names:
+            continue
+        names.add(name)
+        agg = registry[name].aggregation
+        if isinstance(agg, Derived):
+            stack.extend(agg.inputs)
+    return [f for f in registry.values() if f.name in names]
+
+
+def _resolve(expr: Expr, rows: ir.Table) -> ir.Value:
+    return expr.resolve(rows) if isinstance(expr, Deferred) else expr(rows)
+
+
+def _bound(rows: ir.Table, days_before: int) -> ir.Value:
+    """``as_of - days_before`` in the type of the view's event time."""
+    bound = rows.as_of - ibis.interval(days=days_before) if days_before else rows.as_of
+    return bound.cast("timestamp") if rows.t.type().is_timestamp() else bound
+
+
+def _in_window(rows: ir.Table, window: Window | None) -> ir.BooleanValue | None:
+    if window is None:
+        return None
+    cond = rows.t >= _bound(rows, window.start)
+    if window.end:
+        cond = cond & (rows.t < _bound(rows, window.end))
+    return cond
+
+
+def _and(*conds: ir.BooleanValue | None) -> ir.BooleanValue | None:
+    present = [c for c in conds if c is not None]
+    if not present:
+        return None
+    out = present[0]
+    for c in present[1:]:
+        out = out & c
+    return out
+
+
+def _f64(value: ir.Value) -> ir.Value:
+    return value.cast("float64")
+
+
+class _Compiler:
+    """Collects the aggregates of one view and the final expressions built on them."""
+
+    def __init__(self, rows: ir.Table) -> None:
+        self.rows = rows
+        self.aggs: dict[str, ir.Scalar] = {}
+
+    def _add(self, value: ir.Scalar) -> Deferred:
+        name = f"_a{len(self.aggs)}"
+        self.aggs[name] = value
+        return ibis._[name]
+
+    def compile(self, agg: Agg | Ratio) -> Deferred:
+        """Register the aggregates of ``agg`` and return its final value (over the groups)."""
+        if isinstance(agg, Ratio):
+            num, den = self.compile(agg.numerator), self.compile(agg.denominator)
+            return num / den.nullif(0.0)
+        r = self.rows
+        where = _and(_in_window(r, agg.window),
+                     _resolve(agg.where, r) if agg.where is not None else None)
+        value = _resolve(agg.value, r) if agg.value is not None else None
+        kind = agg.kind
+        if kind == "count":
+            return _f64(self._add(r.count(where=where)))
+        if kind == "sum":
+            return ibis.coalesce(_f64(self._add(value.sum(where=where))), 0.0)
+        if kind == "mean":
+            total = self._add(value.sum(where=where))
+            n = self._add(value.count(where=where))
+            return _f64(total) / n.nullif(0)
+        if kind == "share":
+            hit = _and(where, _resolve(agg.predicate, r))
+            num = self._add(r.count(where=hit))
+            den = self._add(r.count(where=where))
+            return _f64(num) / den.nullif(0)
+        if kind == "max":
+            return _f64(self._add(value.max(where=where)))
+        if kind == "min":
+            return _f64(self._add(value.min(where=where)))
+        if kind == "nunique":
+            return _f64(self._add(value.nunique(where=where)))
+        if kind == "latest":
+            return self._add(_max_by(_f64(value), r.t.cast("timestamp"), where=where))
+        if kind in ("days_since_first", "days_since_last"):
+            t = r.t.min(where=where) if kind == "days_since_first" else r.t.max(where=where)
+            moment = self._add(t)
+            if r.t.type().is_timestamp():
+                moment = moment.date()
+            return _f64(ibis._.as_of.delta(moment, unit="day"))
+        raise ValueError(f"unknown aggregation kind {kind!r}")  # pragma: no cover
+
+
+def _as_of_rows(events: ir.Table, spine: ir.Table) -> ir.Table:
+    """Every event of a spine person strictly before that pair's as-of date."""
+    s = spine.rename(_pid="person_id", _as_of="as_of")
+    before = s._as_of.cast("timestamp") if events.t.type().is_timestamp() else s._as_of
+    joined = events.join(s, [events.person_id == s._pid, events.t < before])
+    cols = {c: joined[c] for c in events.columns if c != "person_id"}
+    return joined.select(person_id=joined._pid, as_of=joined._as_of, **cols)
+
+
+def _counterparty_rows(tables: Mapping[str, ir.Table], spine: ir.Table,
+                       scores_history: ir.Table) -> ir.Table:
+    """One row per (person, as_of, counterparty) of the year before as_of.
+
+    Columns: ``reciprocal`` (money went both ways in that year) and ``prior_score`` (the
+    counterparty's score from the latest scoring run dated before as_of, NULL when none).
+    """
+    rows = _as_of_rows(VIEWS["transfers"].build(tables), spine)  # type: ignore[misc]
+    rows = rows.filter(_in_window(rows, Window(COUNTERPARTY_WINDOW_DAYS)))
+    pairs = rows.group_by(["person_id", "as_of", "counterparty"]).aggregate(
+        _sent=rows.count(where=rows.outgoing), _received=rows.count(where=~rows.outgoing)
+    )
+    pairs = pairs.select(
+        "person_id", "as_of", "counterparty",
+        reciprocal=(pairs._sent > 0) & (pairs._received > 0),
+    )
+    # One score per person and run date (several models may score on the same day).
+    daily = scores_history.group_by(
+        [scores_history.person_id.name("_cp"), scores_history.as_of.name("_run")]
+    ).aggregate(_score=_f64(scores_history.score).mean())
+    j = pairs.left_join(daily, [pairs.counterparty == daily._cp, daily._run < pairs.as_of])
+    return j.group_by(["person_id", "as_of", "counterparty", "reciprocal"]).aggregate(
+        prior_score=_max_by(j._score, j._run.cast("timestamp"), where=j._run.notnull())
+    )
+
+
+def input_tables() -> dict[str, ir.Table]:
+    """The named inputs of the expression, as unbound Ibis tables.
+
+    Engines expose each under its ``name`` (``INPUT_PREFIX`` + source, ``excluded_records``,
+    ``scores_history`` or ``spine``) with these columns; building the expression against
+    unbound tables lets it be compiled once and reused for any store or lake.
+    """
+    out = {
+        name: ibis.table(
+            ibis.Schema.from_pyarrow(arrow_schema(name)) | {"_record_id": "string"},
+            name=INPUT_PREFIX + name,
+        )
+        for name in SOURCES
+    }
+    out[EXCLUDED] = ibis.table(
+        {"source": "string", "record_id": "string"}, name=INPUT_PREFIX + EXCLUDED
+    )
+    out[SCORES] = ibis.table(
+        {"person_id": "string", "as_of": "date", "score": "float64"}, name=INPUT_PREFIX + SCORES
+    )
+    out[SPINE] = ibis.table({"person_id": "string", "as_of": "date"}, name=INPUT_PREFIX + SPINE)
+    return out
+
+
+def input_schemas() -> dict[str, pa.Schema]:
+    """Arrow schemas of the inputs, for engines that must stand in an empty table."""
+    return {name: t.schema().to_pyarrow() for name, t in input_tables().items()}
+
+
+def _without_excluded(tables: Mapping[str, ir.Table]) -> dict[str, ir.Table]:
+    """Each source with the records under dispute (``excluded_records``) left out."""
+    excluded = tables[EXCLUDED]
+    out = {}
+    for name in SOURCES:
+        t = tables[name]
+        gone = excluded.filter(excluded.source == name)
+        out[name] = t.anti_join(gone, t._record_id == gone.record_id)
+    return out
+
+
+def build_expression(
+    features: Sequence[Feature],
+    registry: Mapping[str, Feature],
+    as_of: dt.date | None = None,
+) -> ir.Table:
+    """The features table as one Ibis expression over :func:`input_tables`.
+
+    ``features`` are the columns wanted (in that order); ``registry`` resolves the inputs of
+    derived features. With ``as_of`` the spine is everyone in ``identity`` registered before
+    that date; without it the spine is the ``spine`` input (one row per pair).
+    """
+    inputs = input_tables()
+    tables = _without_excluded(inputs)
+    if as_of is None:
+        spine = inputs[SPINE]
+    else:
+        ident = tables["identity"]
+        day = ibis.literal(as_of, "date")
+        spine = ident.filter(ident.registered_at < day.cast("timestamp")).select(
+            person_id=ident.person_id, as_of=day
+        )
+    scores_history = inputs[SCORES]
+    needed = required_features(features, registry)
+    by_view: dict[str, list[Feature]] = {}
+    for f in needed:
+        if not isinstance(f.aggregation, Derived):
+            by_view.setdefault(f.view, []).append(f)
+
+    wide = spine
+    for view_name, feats in by_view.items():
+        view = VIEWS[view_name]
+        if view.build is None:
+            rows = _counterparty_rows(tables, spine, scores_history)
+        else:
+            rows = _as_of_rows(view.build(tables), spine)
+        comp = _Compiler(rows)
+        finals = {f.name: comp.compile(f.aggregation) for f in feats}  # type: ignore[arg-type]
+        grouped = rows.group_by(["person_id", "as_of"]).aggregate(**comp.aggs)
+        grouped = grouped.select(
+            _pid=grouped.person_id, _as_of=grouped.as_of,
+            **{n: v.resolve(grouped) for n, v in finals.items()},
+        )
+        wide = wide.left_join(
+            grouped, [wide.person_id == grouped._pid, wide.as_of == grouped._as_of]
+        ).drop("_pid", "_as_of")
+
+    for f in needed:
+        if isinstance(f.aggregation, Derived):
+            inputs = [wide[name] for name in f.aggregation.inputs]
+            wide = wide.mutate(**{f.name: _f64(f.aggregation.fn(*inputs))})
+
+    return wide.select(
+        "person_id", "as_of", *[_f64(wide[f.name]).name(f.name) for f in features]
+    )

@@ -1,0 +1,290 @@
+"""The feature registry: every feature benne computes, declared once.
+
+Each feature names its view (source), window(s), aggregation, the dimension it belongs to, the
+expected direction of risk (``increasing``: a higher value is riskier; binning uses it as the
+monotone constraint), a plain description (used in reason codes) and a concrete tip for the
+person. Protected attributes (gender, birth year, region) are never features: no definition
+below reads them.
+
+Names follow ``<source>__<what>_<window>``.
+"""
+
+from __future__ import annotations
+
+from ibis import _
+
+from benne.dimensions import FeatureMeta
+from benne.features.definitions import Agg, Derived, Feature, Ratio, Window, money
+
+__all__ = ["FEATURES", "feature_meta", "get_features"]
+
+W90, W180, W365, W1095 = Window(90), Window(180), Window(365), Window(1095)
+PRIOR_90 = Window(180, 90)  # the 90 days before the last 90
+NIGHT_HOURS = (0, 1, 2, 3, 4)
+
+# A bill is paid on time when paid by its due date; a payment made on or after as_of is not
+# known at as_of, so such a bill counts as unpaid (no leakage through paid_at).
+_paid_known = _.paid_at.notnull() & (_.paid_at < _.as_of)
+_on_time = _paid_known & (_.paid_at <= _.due_at)
+_days_late = (_.paid_at.delta(_.due_at, unit="day")).clip(lower=0)
+_utilisation = _.balance / _.credit_limit.nullif(0.0)
+
+FEATURES: tuple[Feature, ...] = (
+    # ── credit history ──────────────────────────────────────────────────────────────────────
+    Feature("credit__months_on_file", "credit_history", "credit",
+            Agg("nunique", _.t.truncate("M")), "decreasing",
+            "Number of months with a credit product on file.",
+            "Keep one small credit product open and in good standing."),
+    Feature("credit__accounts_365d", "credit_history", "credit",
+            Agg("nunique", _.account_id, window=W365), "increasing",
+            "Number of credit accounts with a statement in the last 12 months.",
+            "Avoid opening several credit products at once."),
+    Feature("credit__worst_dpd_365d", "credit_history", "credit",
+            Agg("max", _.days_past_due, window=W365), "increasing",
+            "Worst days past due on any credit statement in the last 12 months.",
+            "Pay every credit instalment by its due date."),
+    Feature("credit__worst_dpd_90d", "credit_history", "credit",
+            Agg("max", _.days_past_due, window=W90), "increasing",
+            "Worst days past due on any credit statement in the last 3 months.",
+            "Bring any overdue credit payment up to date now."),
+    Feature("credit__late_statements_365d", "credit_history", "credit",
+            Agg("count", where=_.days_past_due >= 30, window=W365), "increasing",
+            "Number of credit statements 30 or more days past due in the last 12 months.",
+            "Set up automatic payments so no instalment runs 30 days late."),
+    Feature("credit__utilisation_90d", "credit_history", "credit",
+            Ratio(Agg("sum", money(_.balance), window=W90),
+                  Agg("sum", money(_.credit_limit), window=W90)), "increasing",
+            "Share of credit limits in use over the last 3 months.",
+            "Keep balances below a third of your credit limits."),
+    Feature("credit__max_utilisation_365d", "credit_history", "credit",
+            Agg("max", _utilisation, window=W365), "increasing",
+            "Highest share of a credit limit in use on any statement in the last 12 months.",
+            "Avoid maxing out any credit product."),
+    Feature("credit__charged_off_ever", "credit_history", "credit",
+            Agg("max", (_.status == "charged_off").cast("int8")), "increasing",
+            "Whether any credit account was ever charged off (1) or not (0).",
+            "Settle any charged-off debt with the lender."),
+    Feature("credit__days_since_delinquency", "credit_history", "credit",
+            Agg("days_since_last", where=_.days_past_due >= 30), "decreasing",
+            "Days since the last credit statement 30 or more days past due.",
+            "Keep every credit payment current; old late payments weigh less with time."),
+    Feature("credit__balance_trend_90d", "credit_history", "credit",
+            Ratio(Agg("sum", money(_.balance), window=W90),
+                  Agg("sum", money(_.balance), window=PRIOR_90)), "increasing",
+            "Credit balances in the last 3 months against the 3 months before.",
+            "Pay balances down rather than letting them grow."),
+    # ── behaviour and preferences ───────────────────────────────────────────────────────────
+    Feature("orders__count_90d", "behaviour", "orders",
+            Agg("count", window=W90), "decreasing",
+            "Number of orders in the last 3 months.",
+            "Keep using the platform for everyday purchases."),
+    Feature("orders__count_365d", "behaviour", "orders",
+            Agg("count", window=W365), "decreasing",
+            "Number of orders in the last 12 months.",
+            "Regular, steady use of the platform builds your record."),
+    Feature("orders__active_months_365d", "behaviour", "orders",
+            Agg("nunique", _.t.truncate("M"), window=W365), "decreasing",
+            "Number of months with at least one order in the last 12 months.",
+            "Shop a little every month rather than in rare bursts."),
+    Feature("orders__return_rate_365d", "behaviour", "orders",
+            Agg("share", predicate=_.status == "returned", window=W365), "increasing",
+            "Share of orders returned in the last 12 months.",
+            "Buy what you mean to keep; frequent returns count against you."),
+    Feature("orders__cancel_rate_365d", "behaviour", "orders",
+            Agg("share", predicate=_.status == "cancelled", window=W365), "increasing",
+            "Share of orders cancelled in the last 12 months.",
+            "Place orders you intend to complete."),
+    Feature("orders__night_share_365d", "behaviour", "orders",
+            Agg("share", predicate=_.hour.isin(NIGHT_HOURS), window=W365), "increasing",
+            "Share of orders placed between midnight and 5 a.m. in the last 12 months.",
+            "Plan purchases during the day instead of late at night."),
+    Feature("orders__categories_365d", "behaviour", "orders",
+            Agg("nunique", _.category, window=W365), "decreasing",
+            "Number of different product categories bought in the last 12 months.",
+            "Use the platform for a range of everyday needs."),
+    Feature("orders__luxury_lottery_share_365d", "behaviour", "orders",
+            Agg("share", predicate=_.category.isin(("luxury", "lottery")), window=W365),
+            "increasing",
+            "Share of orders for luxury goods or lottery in the last 12 months.",
+            "Keep luxury and lottery spending a small part of your purchases."),
+    Feature("orders__mean_amount_365d", "behaviour", "orders",
+            Agg("mean", money(_.amount), window=W365), "decreasing",
+            "Average order value in the last 12 months.",
+            "Steady everyday purchases show a stable budget."),
+    Feature("orders__days_since_last", "behaviour", "orders",
+            Agg("days_since_last"), "increasing",
+            "Days since the last order.",
+            "Stay active on the platform."),
+    Feature("identity__device_ios", "behaviour", "identity",
+            Agg("max", (_.device_os == "ios").cast("int8")), "decreasing",
+            "Whether the main device runs iOS (1) or not (0).",
+            "Keep your main device registered and up to date."),
+    # ── fulfilment capacity ─────────────────────────────────────────────────────────────────
+    Feature("bills__on_time_share_365d", "fulfilment", "bills",
+            Agg("share", predicate=_on_time, window=W365), "decreasing",
+            "Share of bills due in the last 12 months paid by their due date.",
+            "Pay bills before the due date."),
+    Feature("bills__on_time_share_90d", "fulfilment", "bills",
+            Agg("share", predicate=_on_time, window=W90), "decreasing",
+            "Share of bills due in the last 3 months paid by their due date.",
+            "Pay this quarter's bills before the due date; recent months count most."),
+    Feature("bills__rent_on_time_share_365d", "fulfilment", "bills",
+            Agg("share", predicate=_on_time, where=_.biller_type == "rent", window=W365),
+            "decreasing",
+            "Share of rent bills due in the last 12 months paid by their due date.",
+            "Pay rent on or before the day it is due."),
+    Feature("bills__unpaid_365d", "fulfilment", "bills",
+            Agg("count", where=~_paid_known, window=W365), "increasing",
+            "Number of bills due in the last 12 months still unpaid.",
+            "Settle unpaid bills; each open bill counts against you."),
+    Feature("bills__mean_days_late_365d", "fulfilment", "bills",
+            Agg("mean", _days_late, where=_paid_known, window=W365), "increasing",
+            "Average days late of bills paid in the last 12 months.",
+            "Pay bills a few days early to absorb surprises."),
+    Feature("bills__max_days_late_365d", "fulfilment", "bills",
+            Agg("max", _days_late, where=_paid_known, window=W365), "increasing",
+            "Most days late of any bill paid in the last 12 months.",
+            "Set reminders so no bill is paid weeks late."),
+    Feature("bills__count_365d", "fulfilment", "bills",
+            Agg("count", window=W365), "decreasing",
+            "Number of bills in your name due in the last 12 months.",
+            "Put regular bills (phone, utilities, rent) in your own name."),
+    Feature("bills__amount_365d", "fulfilment", "bills",
+            Agg("sum", money(_.amount), window=W365), "decreasing",
+            "Total amount billed in the last 12 months.",
+            "Keep regular bills in your name and pay them reliably."),
+    Feature("savings__latest_balance_365d", "fulfilment", "savings",
+            Agg("latest", _.balance, window=W365), "decreasing",
+            "Latest savings balance in the last 12 months.",
+            "Put a little aside in savings every month."),
+    Feature("savings__mean_balance_365d", "fulfilment", "savings",
+            Agg("mean", money(_.balance), window=W365), "decreasing",
+            "Average savings balance over the last 12 months.",
+            "Keep a steady savings buffer rather than emptying it."),
+    Feature("savings__balance_trend_90d", "fulfilment", "savings",
+            Ratio(Agg("mean", money(_.balance), window=W90),
+                  Agg("mean", money(_.balance), window=PRIOR_90)), "decreasing",
+            "Average savings balance in the last 3 months against the 3 months before.",
+            "Grow your savings a little each month."),
+    Feature("savings__snapshots_365d", "fulfilment", "savings",
+            Agg("count", window=W365), "decreasing",
+            "Number of savings balance records in the last 12 months.",
+            "Keep a savings account active."),
+    Feature("orders__spend_90d", "fulfilment", "orders",
+            Agg("sum", money(_.amount), where=_.status != "cancelled", window=W90),
+            "decreasing",
+            "Amount spent on completed orders in the last 3 months.",
+            "Keep spending steady and within your means."),
+    Feature("orders__spend_365d", "fulfilment", "orders",
+            Agg("sum", money(_.amount), where=_.status != "cancelled", window=W365),
+            "decreasing",
+            "Amount spent on completed orders in the last 12 months.",
+            "Keep spending steady and within your means."),
+    Feature("orders__spend_trend_90d", "fulfilment", "orders",
+            Ratio(Agg("sum", money(_.amount), where=_.status != "cancelled", window=W90),
+                  Agg("sum", money(_.amount), where=_.status != "cancelled",
+                      window=PRIOR_90)), "decreasing",
+            "Spending in the last 3 months against the 3 months before.",
+            "Avoid sharp drops or spikes in spending."),
+    Feature("savings__months_of_spend_365d", "fulfilment", "savings",
+            Derived(("savings__latest_balance_365d", "orders__spend_365d"),
+                    lambda balance, spend: balance / (spend / 12.0).nullif(0.0)),
+            "decreasing",
+            "Months of your average spending that your latest savings would cover.",
+            "Build savings worth at least three months of spending."),
+    Feature("merchant_sales__gmv_90d", "fulfilment", "merchant_sales",
+            Agg("sum", money(_.gmv), window=W90), "decreasing",
+            "Sales of your shops in the last 3 months.",
+            "Keep your shop trading regularly."),
+    Feature("merchant_sales__gmv_trend_90d", "fulfilment", "merchant_sales",
+            Ratio(Agg("sum", money(_.gmv), window=W90),
+                  Agg("sum", money(_.gmv), window=PRIOR_90)), "decreasing",
+            "Shop sales in the last 3 months against the 3 months before.",
+            "Grow your shop's sales steadily."),
+    Feature("merchant_sales__refund_rate_365d", "fulfilment", "merchant_sales",
+            Ratio(Agg("sum", _.refunds, window=W365), Agg("sum", _.orders, window=W365)),
+            "increasing",
+            "Share of your shops' orders refunded in the last 12 months.",
+            "Describe products accurately to keep refunds low."),
+    Feature("merchant_sales__mean_rating_365d", "fulfilment", "merchant_sales",
+            Agg("mean", _.rating.cast("decimal(18, 6)"), window=W365), "decreasing",
+            "Average customer rating of your shops in the last 12 months.",
+            "Serve customers well to keep ratings high."),
+    Feature("merchants__shop_age_days", "fulfilment", "merchants",
+            Agg("days_since_first"), "decreasing",
+            "Days since your first shop opened.",
+            "Keep your shop open and trading."),
+    # ── identity characteristics ────────────────────────────────────────────────────────────
+    Feature("identity__real_name_verified", "identity", "identity",
+            Agg("max", _.real_name_verified.cast("int8")), "decreasing",
+            "Whether your real name is verified against an ID (1) or not (0).",
+            "Verify your real name with an ID document."),
+    Feature("identity__account_age_days", "identity", "identity",
+            Agg("days_since_first"), "decreasing",
+            "Days since you opened your platform account.",
+            "Keep using the same account rather than opening new ones."),
+    Feature("identity__phone_tenure_days", "identity", "identity",
+            Agg("max", _.as_of.delta(_.phone_number_since, unit="day"),
+                where=_.phone_number_since < _.as_of), "decreasing",
+            "Days you have held your current phone number.",
+            "Keep the same phone number."),
+    Feature("addresses__moves_1095d", "identity", "addresses",
+            Agg("count", window=W1095), "increasing",
+            "Number of moves of residence in the last 3 years.",
+            "A stable address helps; register each move promptly."),
+    Feature("addresses__days_at_current", "identity", "addresses",
+            Agg("days_since_last"), "decreasing",
+            "Days since you moved into your current address.",
+            "Keep your address up to date."),
+    Feature("addresses__moves_180d", "identity", "addresses",
+            Agg("count", window=W180), "increasing",
+            "Number of moves of residence in the last 6 months.",
+            "Register your address as soon as you move."),
+    # ── interpersonal relationships ─────────────────────────────────────────────────────────
+    Feature("transfers__counterparties_365d", "relationships", "transfers",
+            Agg("nunique", _.counterparty, window=W365), "decreasing",
+            "Number of people you sent money to or received money from in the last 12 months.",
+            "Use your wallet with the people you deal with regularly."),
+    Feature("transfers__count_365d", "relationships", "transfers",
+            Agg("count", window=W365), "decreasing",
+            "Number of transfers sent or received in the last 12 months.",
+            "Use your wallet for everyday payments."),
+    Feature("transfers__in_out_ratio_365d", "relationships", "transfers",
+            Ratio(Agg("sum", money(_.amount), where=~_.outgoing, window=W365),
+                  Agg("sum", money(_.amount), where=_.outgoing, window=W365)), "decreasing",
+            "Money received against money sent by transfer in the last 12 months.",
+            "Keep money flowing both ways, not only out."),
+    Feature("transfers__reciprocity_365d", "relationships", "counterparties",
+            Agg("share", predicate=_.reciprocal), "decreasing",
+            "Share of your counterparties in the last 12 months with money going both ways.",
+            "Build two-way payment relationships."),
+    Feature("transfers__counterparty_prior_score_mean_365d", "relationships", "counterparties",
+            Agg("mean", _.prior_score.cast("decimal(18, 2)")), "decreasing",
+            "Average earlier benne score of the people you transacted with in the last year.",
+            "Transact with people you know and trust."),
+    Feature("transfers__counterparty_prior_score_min_365d", "relationships", "counterparties",
+            Agg("min", _.prior_score), "decreasing",
+            "Lowest earlier benne score among the people you transacted with in the last year.",
+            "Be careful with whom you share money."),
+)
+
+
+def get_features(names: list[str] | tuple[str, ...] | None = None) -> list[Feature]:
+    """The definitions named (in the order given), or all of them in registry order."""
+    from benne.exceptions import NotFoundError
+
+    if names is None:
+        return list(FEATURES)
+    by_name = {f.name: f for f in FEATURES}
+    out = []
+    for n in names:
+        if n not in by_name:
+            raise NotFoundError(f"unknown feature {n!r}",
+                                fix="run 'benne features list' to see the feature names")
+        out.append(by_name[n])
+    return out
+
+
+def feature_meta() -> dict[str, FeatureMeta]:
+    """Metadata of every feature, by name, in registry order."""
+    return {f.name: f.meta() for f in FEATURES}
