@@ -1,0 +1,139 @@
+"""``create_app(settings)``: the FastAPI app of benne, API and web pages together.
+
+The lifespan opens the database (creating the tables), loads the settings' scores file if one
+is named, reads the model's reason catalogue and makes the rate limiter; nothing is created at
+import time. Errors from :mod:`benne.exceptions` become ``{"error": code, "message": ...}``
+with the error's HTTP status; request validation errors become 422 in the same shape, unknown
+routes 404, and anything unexpected a 500 whose details stay out of the response.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from benne import __version__
+from benne.config import Settings
+from benne.exceptions import BenneError
+from benne.service.db import make_engine, make_sessionmaker, session_scope
+from benne.service.deps import utcnow
+from benne.service.middleware import (
+    BodyLimitMiddleware,
+    RequestLogMiddleware,
+    SecurityHeadersMiddleware,
+)
+from benne.service.ratelimit import TokenBucketLimiter
+from benne.service.routes import admin, partner, person, web
+from benne.service.scores import load_reason_catalogue, load_scores_file
+from benne.web import STATIC_DIR
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("benne.service")
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized",
+               403: "forbidden", 413: "payload_too_large"}
+
+
+def _error_response(status: int, body: dict[str, Any],
+                    headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _benne_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BenneError)
+    headers = None
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        headers = {"Retry-After": str(retry_after)}
+    if exc.http_status >= 500:
+        log.error("%s: %s", type(exc).__name__, exc.code)
+    return _error_response(exc.http_status, exc.to_dict(), headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    where = ".".join(str(x) for x in first.get("loc", ()))
+    return _error_response(422, {
+        "error": "invalid_request",
+        "message": f"{first.get('msg', 'invalid request')}"
+                   + (f" ({len(errors) - 1} more)" if len(errors) > 1 else ""),
+        "where": where or "request",
+        "fix": "see /docs for the expected request",
+    })
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return _error_response(exc.status_code, {"error": code, "message": str(exc.detail)},
+                           dict(exc.headers) if exc.headers else None)
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    # Only the type: an exception's text may quote personal data.
+    log.error("unexpected %s", type(exc).__name__)
+    return _error_response(500, {"error": "internal_error",
+                                 "message": "an unexpected error; it has been logged"})
+
+
+def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessions = make_sessionmaker(engine)
+        app.state.limiter = TokenBucketLimiter(settings.rate_limit_per_minute)
+        app.state.reasons = load_reason_catalogue(settings.model_dir)
+        if settings.scores is not None and settings.scores.is_file():
+            with session_scope(app.state.sessions) as session:
+                added = load_scores_file(session, settings.scores, now=utcnow(),
+                                         catalogue=app.state.reasons)
+            log.info("loaded %d new score rows", added)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    return lifespan
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The app for ``settings``; the database is opened when the app starts (lifespan)."""
+    app = FastAPI(
+        title="benne",
+        version=__version__,
+        summary="Alternative-data credit scores, read by partners only under the person's consent.",
+        lifespan=_lifespan(settings),
+    )
+    app.state.settings = settings
+    app.include_router(person.router)
+    app.include_router(partner.router)
+    app.include_router(admin.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, bool]:
+        return {"ok": True}
+
+    app.add_exception_handler(BenneError, _benne_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(RequestLogMiddleware)
+    return app

@@ -1,0 +1,108 @@
+"""Consent: a person lets one partner read their score for one purpose, until revoked or expired.
+
+Plain functions over a SQLAlchemy session, used by the API and the batch. Every change is
+appended to the audit log in the same transaction, so a consent change and its audit entry are
+written together or not at all.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from benne.exceptions import InputError, NotFoundError
+from benne.service import audit
+from benne.service.db import Consent, Partner
+from benne.service.keys import new_id
+
+__all__ = ["PURPOSE_PATTERN", "grant", "is_live", "list_for_person", "live_consent", "revoke"]
+
+PURPOSE_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
+_PURPOSE = re.compile(PURPOSE_PATTERN)
+
+
+def _check_purpose(purpose: str) -> None:
+    if not _PURPOSE.match(purpose):
+        raise InputError(
+            f"purpose must be a lower-case word of up to 40 characters; got {purpose[:50]!r}",
+            fix="use a purpose such as 'credit', 'rental' or 'employment'",
+        )
+
+
+def is_live(consent: Consent, now: datetime) -> bool:
+    now = now.replace(tzinfo=None)
+    return consent.revoked_at is None and (consent.expires_at is None or consent.expires_at > now)
+
+
+def grant(
+    session: Session,
+    *,
+    person_id: str,
+    partner_id: str,
+    purpose: str,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> Consent:
+    """Record a consent and audit it; the partner must exist and the expiry be in the future."""
+    _check_purpose(purpose)
+    now = now.replace(tzinfo=None)
+    if expires_at is not None:
+        expires_at = expires_at.replace(tzinfo=None)
+        if expires_at <= now:
+            raise InputError(f"expires_at must be in the future; got {expires_at.isoformat()}",
+                             fix="leave it out for no expiry, or give a later date-time")
+    if session.get(Partner, partner_id) is None:
+        raise NotFoundError(f"no partner with id {partner_id[:50]!r}",
+                            fix="ask the partner for their benne partner id")
+    consent = Consent(id=new_id("cs"), person_id=person_id, partner_id=partner_id,
+                      purpose=purpose, created_at=now, expires_at=expires_at)
+    session.add(consent)
+    session.flush()
+    audit.append(session, at=now, actor="person", action="consent.grant", person_id=person_id,
+                 detail={"consent_id": consent.id, "partner_id": partner_id, "purpose": purpose,
+                         "expires_at": expires_at.isoformat() if expires_at else None})
+    return consent
+
+
+def revoke(session: Session, *, person_id: str, consent_id: str, now: datetime) -> Consent:
+    """Revoke at once; revoking twice is a no-op. Another person's consent is 'not found'."""
+    consent = session.get(Consent, consent_id)
+    if consent is None or consent.person_id != person_id:
+        raise NotFoundError(f"no consent with id {consent_id[:50]!r}",
+                            fix="list your consents with GET /v1/consents")
+    if consent.revoked_at is None:
+        now = now.replace(tzinfo=None)
+        consent.revoked_at = now
+        audit.append(session, at=now, actor="person", action="consent.revoke",
+                     person_id=person_id,
+                     detail={"consent_id": consent.id, "partner_id": consent.partner_id,
+                             "purpose": consent.purpose})
+    return consent
+
+
+def list_for_person(session: Session, person_id: str) -> list[Consent]:
+    stmt = (select(Consent).where(Consent.person_id == person_id)
+            .order_by(Consent.created_at, Consent.id))
+    return list(session.execute(stmt).scalars())
+
+
+def live_consent(
+    session: Session, *, person_id: str, partner_id: str, purpose: str, now: datetime
+) -> Consent | None:
+    """The live consent for this person, partner and purpose, if there is one."""
+    now = now.replace(tzinfo=None)
+    stmt = (
+        select(Consent)
+        .where(
+            Consent.person_id == person_id,
+            Consent.partner_id == partner_id,
+            Consent.purpose == purpose,
+            Consent.revoked_at.is_(None),
+            or_(Consent.expires_at.is_(None), Consent.expires_at > now),
+        )
+        .limit(1)
+    )
+    return session.execute(stmt).scalar_one_or_none()

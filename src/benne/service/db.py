@@ -1,0 +1,208 @@
+"""The service database: SQLAlchemy 2 models, engine and sessions.
+
+Tables are created with ``metadata.create_all`` when the app starts (and by every CLI command
+and Python entry point that opens the database). The schema only grows by new tables, so no
+migration tool is needed yet; a column change would need one (Alembic).
+
+SQLite is the default and PostgreSQL the production backend. Two details make the audit chain
+safe under concurrency on both:
+
+- SQLite transactions start with ``BEGIN IMMEDIATE`` (the SQLAlchemy pysqlite recipe), so
+  writers queue on the database lock instead of failing on a stale snapshot; WAL mode keeps
+  readers unblocked and a busy timeout makes writers wait rather than error.
+- Appending to the audit log locks the one ``audit_head`` row (``SELECT ... FOR UPDATE``), which
+  serialises appends across PostgreSQL connections and processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+__all__ = [
+    "AuditEntry",
+    "AuditHead",
+    "Base",
+    "Consent",
+    "Dispute",
+    "Partner",
+    "PersonToken",
+    "Score",
+    "make_engine",
+    "make_sessionmaker",
+    "session_scope",
+]
+
+
+class Base(DeclarativeBase):
+    """Declarative base; ``Base.metadata.create_all`` makes every table."""
+
+
+class Partner(Base):
+    """A lender, landlord, hotel or employer that reads scores; only its key's hash is kept."""
+
+    __tablename__ = "partners"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PersonToken(Base):
+    """A bearer token of a person; only its hash is kept."""
+
+    __tablename__ = "person_tokens"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(200), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Consent(Base):
+    """A person's permission for one partner to read their score for one purpose."""
+
+    __tablename__ = "consents"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(200))
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"))
+    purpose: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    __table_args__ = (Index("ix_consents_lookup", "person_id", "partner_id", "purpose"),)
+
+
+class Score(Base):
+    """One scored run of one person; every run is kept, so this is also the history."""
+
+    __tablename__ = "scores"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(String(200))
+    as_of: Mapped[date] = mapped_column(Date)
+    model_version: Mapped[str] = mapped_column(String(100))
+    score: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(20))
+    pd: Mapped[float] = mapped_column(Float)
+    dim_credit_history: Mapped[float | None] = mapped_column(Float, nullable=True)
+    dim_behaviour: Mapped[float | None] = mapped_column(Float, nullable=True)
+    dim_fulfilment: Mapped[float | None] = mapped_column(Float, nullable=True)
+    dim_identity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    dim_relationships: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("person_id", "as_of", "model_version", name="uq_scores_run"),
+        Index("ix_scores_person", "person_id", "as_of"),
+    )
+
+
+class Dispute(Base):
+    """A person's claim that a record held on them is wrong."""
+
+    __tablename__ = "disputes"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(200), index=True)
+    source: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(400))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # open, upheld, rejected
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AuditEntry(Base):
+    """One hash-chained entry: ``hash = sha256(prev_hash + canonical JSON of the entry)``."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    person_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    detail: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed exactly as stored
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_person", "person_id", "action"),)
+
+
+class AuditHead(Base):
+    """The chain's last seq and hash: the append lock, and it reveals rows cut off the end."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event emit BEGIN
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 10000")
+        cur.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(database_url: str, *, create: bool = True) -> Engine:
+    """An engine for ``database_url`` with the tables created (``create_all`` is idempotent)."""
+    kwargs: dict[str, Any] = {}
+    if database_url.startswith("postgresql"):
+        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        if database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    elif database_url.startswith("sqlite"):
+        kwargs.update(pool_size=20, max_overflow=20)
+    engine = create_engine(database_url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _sqlite_pragmas(engine)
+    if create:
+        Base.metadata.create_all(engine)
+    return engine
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session committed on success and rolled back on any error."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

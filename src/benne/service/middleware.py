@@ -1,0 +1,140 @@
+"""Pure ASGI middleware: the request-size limit and a request log without personal data.
+
+The request log names the route *template* (``/v1/scores/{person_id}``), never the path, and
+the partner id, never a key, token or person id; uvicorn's own access log, which prints raw
+paths, is switched off by :func:`benne.service.serve`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from benne.exceptions import InputError
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "BodyLimitMiddleware",
+    "BodyTooLargeError",
+    "RequestLogMiddleware",
+    "SecurityHeadersMiddleware",
+]
+
+MAX_BODY_BYTES = 64 * 1024
+log = logging.getLogger("benne.service")
+
+
+class BodyTooLargeError(InputError):
+    """A request body over the limit (HTTP 413)."""
+
+    http_status = 413
+    code = "payload_too_large"
+
+
+async def _send_error(send: Send, err: InputError) -> None:
+    body = json.dumps(err.to_dict()).encode()
+    await send({"type": "http.response.start", "status": err.http_status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over ``max_bytes`` with 413, by Content-Length or while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    def _error(self) -> BodyTooLargeError:
+        return BodyTooLargeError(f"request body is over {self.max_bytes // 1024} KiB",
+                                 fix="send a smaller request")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.max_bytes
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await _send_error(send, self._error())
+                    return
+        received, started = 0, False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise self._error()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLargeError as err:
+            if started:
+                raise
+            await _send_error(send, err)
+
+
+class RequestLogMiddleware:
+    """One INFO line per request: method, route template, status, milliseconds, partner id."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, status = time.perf_counter(), 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            route: Any = scope.get("route")
+            template = getattr(route, "path", None) or "<unmatched>"
+            partner = getattr(scope.get("state", {}), "get", lambda _k: None)("partner_id")
+            log.info("%s %s %s %.1fms partner=%s", scope["method"], template, status,
+                     (time.perf_counter() - start) * 1000, partner or "-")
+
+
+class SecurityHeadersMiddleware:
+    """``nosniff`` and ``no-referrer`` on every response (pages set their own CSP)."""
+
+    _HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def add_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self._HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, add_headers)

@@ -1,0 +1,1 @@
+"""The routers of the app: the person's rights, the partner read, admin, and the web pages."""

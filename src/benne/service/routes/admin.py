@@ -1,0 +1,20 @@
+"""Admin routes, on only when the settings hold an ``admin_key``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from benne.service import audit
+from benne.service.deps import AdminDep, SessionDep
+from benne.service.schemas import AuditVerifyOut, ErrorOut
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["admin"],
+                   responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}})
+
+
+@router.get("/audit/verify", response_model=AuditVerifyOut)
+def verify_audit(_: AdminDep, session: SessionDep) -> AuditVerifyOut:
+    """Walk the hash chain; ``ok`` is false and ``first_broken_seq`` set if a row was altered."""
+    return AuditVerifyOut(**audit.verify_chain(session).to_dict())

@@ -1,0 +1,150 @@
+"""The person's rights: consents, their score, all data held on them, disputes, access log."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from benne.exceptions import NotFoundError
+from benne.service import consent, disputes, scores, store
+from benne.service.db import AuditEntry, Consent, Dispute, Partner
+from benne.service.deps import ClockDep, PersonDep, SessionDep, SettingsDep
+from benne.service.schemas import (
+    AccessEntry,
+    ConsentCreate,
+    ConsentOut,
+    DisputeCreate,
+    DisputeOut,
+    ErrorOut,
+    MeDataOut,
+    MeScoreOut,
+    ScoreRunOut,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["person"],
+                   responses={401: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+
+
+def _partner_names(session: Session, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Partner.id, Partner.name).where(Partner.id.in_(ids)))
+    return {pid: name for pid, name in rows}
+
+
+def _consents_out(session: Session, rows: list[Consent], now: Any) -> list[ConsentOut]:
+    names = _partner_names(session, {c.partner_id for c in rows})
+    return [
+        ConsentOut(id=c.id, partner_id=c.partner_id, partner_name=names.get(c.partner_id, ""),
+                   purpose=c.purpose, created_at=c.created_at, expires_at=c.expires_at,
+                   revoked_at=c.revoked_at, live=consent.is_live(c, now))
+        for c in rows
+    ]
+
+
+def _dispute_out(d: Dispute) -> DisputeOut:
+    return DisputeOut(id=d.id, source=d.source, record_id=d.record_id, reason=d.reason,
+                      status=d.status, created_at=d.created_at, resolved_at=d.resolved_at)
+
+
+def _access_log(session: Session, person_id: str) -> list[AccessEntry]:
+    stmt = (select(AuditEntry)
+            .where(AuditEntry.person_id == person_id, AuditEntry.action == "score.read")
+            .order_by(AuditEntry.seq.desc()))
+    entries = [(e.at, json.loads(e.detail)) for e in session.execute(stmt).scalars()]
+    names = _partner_names(session, {d.get("partner_id", "") for _, d in entries})
+    return [
+        AccessEntry(at=at, partner_id=d.get("partner_id", ""),
+                    partner_name=names.get(d.get("partner_id", "")), purpose=d.get("purpose"),
+                    outcome="granted" if d.get("outcome") == "granted" else "refused")
+        for at, d in entries
+    ]
+
+
+@router.post("/consents", status_code=201, response_model=ConsentOut,
+             responses={404: {"model": ErrorOut, "description": "No such partner."}})
+def grant_consent(body: ConsentCreate, person_id: PersonDep, session: SessionDep,
+                  clock: ClockDep) -> ConsentOut:
+    """Let one partner read your score for one purpose, until you revoke it or it expires."""
+    now = clock()
+    row = consent.grant(session, person_id=person_id, partner_id=body.partner_id,
+                        purpose=body.purpose, expires_at=body.expires_at, now=now)
+    return _consents_out(session, [row], now)[0]
+
+
+@router.get("/consents", response_model=list[ConsentOut])
+def list_consents(person_id: PersonDep, session: SessionDep, clock: ClockDep) -> list[ConsentOut]:
+    """Every consent you have given, live or not."""
+    return _consents_out(session, consent.list_for_person(session, person_id), clock())
+
+
+@router.delete("/consents/{consent_id}", status_code=204,
+               responses={404: {"model": ErrorOut}})
+def revoke_consent(
+    consent_id: Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")],
+    person_id: PersonDep, session: SessionDep, clock: ClockDep,
+) -> Response:
+    """Revoke a consent at once: the partner's next read is refused."""
+    consent.revoke(session, person_id=person_id, consent_id=consent_id, now=clock())
+    return Response(status_code=204)
+
+
+@router.get("/me/score", response_model=MeScoreOut, responses={404: {"model": ErrorOut}})
+def my_score(person_id: PersonDep, session: SessionDep) -> MeScoreOut:
+    """Your latest score, its five dimensions, the reasons with tips, and your history."""
+    runs = scores.history(session, person_id)
+    if not runs:
+        raise NotFoundError("no score is held for you yet", fix="check again after the next run")
+    history = [ScoreRunOut(as_of=r.as_of, model_version=r.model_version, score=r.score,
+                           band=r.band) for r in runs]
+    latest = max(runs, key=lambda r: (r.as_of, r.id))
+    return MeScoreOut(history=history, **scores.score_dict(latest))
+
+
+@router.get("/me/data", response_model=MeDataOut)
+def my_data(person_id: PersonDep, session: SessionDep, settings: SettingsDep,
+            clock: ClockDep) -> MeDataOut:
+    """Everything held on you: scores, consents, disputes, access log, and your store records."""
+    records = store.person_records(settings.store, person_id)
+    open_disputes = {(d.source, d.record_id): d.status
+                     for d in disputes.list_for_person(session, person_id)}
+    for source, rows in records.items():
+        for row in rows:
+            row["_dispute"] = open_disputes.get((source, str(row.get("_record_id"))))
+    return MeDataOut(
+        person_id=person_id,
+        scores=[scores.score_dict(r) for r in scores.history(session, person_id)],
+        consents=_consents_out(session, consent.list_for_person(session, person_id), clock()),
+        disputes=[_dispute_out(d) for d in disputes.list_for_person(session, person_id)],
+        access_log=_access_log(session, person_id),
+        store=records,
+    )
+
+
+@router.post("/me/disputes", status_code=201, response_model=DisputeOut,
+             responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}})
+def file_dispute(body: DisputeCreate, person_id: PersonDep, session: SessionDep,
+                 settings: SettingsDep, clock: ClockDep) -> DisputeOut:
+    """Dispute a record held on you: it is flagged and left out of the next scoring."""
+    row = disputes.file_dispute(session, person_id=person_id, source=body.source,
+                                record_id=body.record_id, reason=body.reason, now=clock(),
+                                store_path=settings.store)
+    return _dispute_out(row)
+
+
+@router.get("/me/disputes", response_model=list[DisputeOut])
+def my_disputes(person_id: PersonDep, session: SessionDep) -> list[DisputeOut]:
+    """Your disputes and their status (open, upheld, rejected)."""
+    return [_dispute_out(d) for d in disputes.list_for_person(session, person_id)]
+
+
+@router.get("/me/access-log", response_model=list[AccessEntry])
+def my_access_log(person_id: PersonDep, session: SessionDep) -> list[AccessEntry]:
+    """Who asked for your score, when and why, newest first (refused requests too)."""
+    return _access_log(session, person_id)

@@ -1,0 +1,159 @@
+"""Request and response schemas of the API, kept apart so secrets are never echoed back."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from benne.dimensions import DIMENSIONS
+from benne.service.consent import PURPOSE_PATTERN
+from benne.sources import SOURCES
+
+__all__ = [
+    "AccessEntry",
+    "AuditVerifyOut",
+    "ConsentCreate",
+    "ConsentOut",
+    "DisputeCreate",
+    "DisputeOut",
+    "ErrorOut",
+    "MeDataOut",
+    "MeScoreOut",
+    "PartnerScoreOut",
+    "Purpose",
+    "ReasonOut",
+    "ScoreRunOut",
+    "SourceName",
+    "Text",
+    "naive_utc",
+]
+
+SourceName = Literal[tuple(SOURCES)]  # type: ignore[valid-type]
+Purpose = Annotated[str, Field(pattern=PURPOSE_PATTERN, examples=["credit"])]
+# Printable text: no control characters (PostgreSQL refuses NUL; logs and pages stay clean).
+Text = Annotated[str, Field(pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")]
+
+
+def naive_utc(value: datetime | None) -> datetime | None:
+    """A date-time in UTC without tzinfo, as stored; out-of-range offsets are a bad input."""
+    if value is None or value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError as exc:
+        raise ValueError("date-time is out of range") from exc
+
+
+class ErrorOut(BaseModel):
+    """Every error: a stable code, a message, and where/fix when known."""
+
+    error: str = Field(examples=["consent_required"])
+    message: str
+    where: str | None = None
+    fix: str | None = None
+
+
+class ConsentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    partner_id: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+    purpose: Purpose
+    expires_at: datetime | None = Field(None, description="No expiry when left out.")
+
+    @field_validator("expires_at")
+    @classmethod
+    def _utc(cls, v: datetime | None) -> datetime | None:
+        return naive_utc(v)
+
+
+class ConsentOut(BaseModel):
+    id: str
+    partner_id: str
+    partner_name: str
+    purpose: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    live: bool
+
+
+class DisputeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: SourceName
+    record_id: Annotated[Text, Field(min_length=1, max_length=400)]
+    reason: Annotated[Text, Field(min_length=1, max_length=2000)]
+
+
+class DisputeOut(BaseModel):
+    id: str
+    source: str
+    record_id: str
+    reason: str
+    status: Literal["open", "upheld", "rejected"]
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class ReasonOut(BaseModel):
+    code: str
+    text: str
+    tip: str | None = None
+    feature: str | None = None
+
+
+class ScoreRunOut(BaseModel):
+    as_of: date
+    model_version: str
+    score: int
+    band: str
+
+
+class PartnerScoreOut(BaseModel):
+    person_id: str
+    purpose: str
+    as_of: date
+    model_version: str
+    score: int = Field(ge=350, le=950)
+    band: str
+    pd: float
+    dimensions: dict[str, float | None] = Field(examples=[{d: 50.0 for d in DIMENSIONS}])
+    reasons: list[ReasonOut]
+
+
+class MeScoreOut(BaseModel):
+    person_id: str
+    as_of: date
+    model_version: str
+    score: int
+    band: str
+    pd: float
+    dimensions: dict[str, float | None]
+    reasons: list[ReasonOut]
+    history: list[ScoreRunOut]
+
+
+class AccessEntry(BaseModel):
+    at: datetime
+    partner_id: str
+    partner_name: str | None
+    purpose: str | None
+    outcome: Literal["granted", "refused"]
+
+
+class MeDataOut(BaseModel):
+    person_id: str
+    scores: list[dict[str, Any]]
+    consents: list[ConsentOut]
+    disputes: list[DisputeOut]
+    access_log: list[AccessEntry]
+    store: dict[str, list[dict[str, Any]]] = Field(
+        description="The person's rows of every source table of the store, by source."
+    )
+
+
+class AuditVerifyOut(BaseModel):
+    ok: bool
+    count: int
+    first_broken_seq: int | None
+    reason: str | None

@@ -1,0 +1,315 @@
+/* benne pages: the person's page and the partner's view. No framework, no build step.
+   All data is put into the page with textContent, never as HTML. */
+"use strict";
+
+const DIMENSIONS = {
+  credit_history: "Credit history",
+  behaviour: "Behaviour and preferences",
+  fulfilment: "Fulfilment capacity",
+  identity: "Identity characteristics",
+  relationships: "Interpersonal relationships",
+};
+
+function $(id) { return document.getElementById(id); }
+
+function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (cls) node.className = cls;
+  return node;
+}
+
+function when(iso) { return iso ? iso.replace("T", " ").slice(0, 16) : "—"; }
+
+async function api(method, path, { token, key, body } = {}) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = "Bearer " + token;
+  if (key) headers["X-API-Key"] = key;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(path, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  return { ok: res.ok, status: res.status, data };
+}
+
+function fillRows(table, rows) {
+  const body = table.tBodies[0];
+  body.replaceChildren(...rows.map((cells) => {
+    const tr = document.createElement("tr");
+    for (const c of cells) {
+      const td = document.createElement("td");
+      if (c instanceof Node) td.append(c); else td.textContent = c ?? "—";
+      tr.append(td);
+    }
+    return tr;
+  }));
+}
+
+function renderReasons(list, reasons) {
+  list.replaceChildren(...reasons.map((r) => {
+    const li = el("li");
+    li.append(el("p", r.text, "reason-text"));
+    if (r.tip) {
+      const tip = el("p", null, "tip");
+      tip.append(el("strong", "How to improve: "), r.tip);
+      li.append(tip);
+    }
+    return li;
+  }));
+  if (!reasons.length) list.replaceChildren(el("li", "Nothing is costing you points."));
+}
+
+function setBar(bar, value) {
+  const fill = bar.querySelector(".fill");
+  if (value === null || value === undefined) {
+    bar.setAttribute("aria-valuetext", "no data");
+    fill.style.width = "0%";
+    return "no data";
+  }
+  const v = Math.round(value);
+  bar.setAttribute("aria-valuenow", String(v));
+  bar.setAttribute("aria-valuetext", v + " of 100");
+  fill.style.width = v + "%";
+  return String(v);
+}
+
+/* ---------- the person's page ---------- */
+
+const person = {
+  token: null,
+
+  async start() {
+    $("signin-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.signIn($("token").value.trim());
+    });
+    $("signout").addEventListener("click", () => this.signOut());
+    $("grant-form").addEventListener("submit", (e) => { e.preventDefault(); this.grant(); });
+    $("dispute-cancel").addEventListener("click", () => $("dispute-dialog").close());
+    $("dispute-form").addEventListener("submit", (e) => { e.preventDefault(); this.dispute(); });
+    const saved = sessionStorage.getItem("benne-token");
+    if (saved) await this.signIn(saved);
+  },
+
+  async signIn(token) {
+    const err = $("signin-error");
+    err.hidden = true;
+    if (!token) { err.textContent = "Enter your access token."; err.hidden = false; return; }
+    const res = await api("GET", "/v1/me/data", { token });
+    if (!res.ok) {
+      err.textContent = res.status === 401
+        ? "That token was not accepted. Check it and try again."
+        : "Could not sign in (" + (res.data?.message || res.status) + ").";
+      err.hidden = false;
+      return;
+    }
+    this.token = token;
+    sessionStorage.setItem("benne-token", token);
+    $("signin").hidden = true;
+    $("dashboard").hidden = false;
+    $("who").textContent = res.data.person_id;
+    await this.refresh(res.data);
+    $("score-title").focus?.();
+  },
+
+  signOut() {
+    this.token = null;
+    sessionStorage.removeItem("benne-token");
+    $("dashboard").hidden = true;
+    $("signin").hidden = false;
+    $("token").value = "";
+  },
+
+  say(message) { $("status").textContent = message; },
+
+  async refresh(data) {
+    if (!data) {
+      const res = await api("GET", "/v1/me/data", { token: this.token });
+      if (!res.ok) { this.say("Could not load your data: " + (res.data?.message || res.status)); return; }
+      data = res.data;
+    }
+    const score = await api("GET", "/v1/me/score", { token: this.token });
+    this.renderScore(score.ok ? score.data : null);
+    this.renderAccess(data.access_log);
+    this.renderConsents(data.consents);
+    this.renderRecords(data.store, data);
+    this.renderDisputes(data.disputes);
+  },
+
+  renderScore(s) {
+    $("score-empty").hidden = !!s;
+    $("score-body").hidden = !s;
+    if (!s) return;
+    $("score-value").textContent = s.score;
+    $("score-band").textContent = s.band;
+    $("score-band").dataset.band = s.band;
+    $("score-asof").textContent = s.as_of;
+    $("score-model").textContent = s.model_version;
+    $("score-scale").setAttribute("aria-label", "Score " + s.score + " on a scale from 350 to 950");
+    $("score-marker").style.left = ((s.score - 350) / 6).toFixed(1) + "%";
+    for (const li of $("dimensions").children) {
+      const value = s.dimensions[li.dataset.dimension];
+      li.querySelector(".dim-value").textContent = setBar(li.querySelector(".bar"), value);
+    }
+    renderReasons($("reasons"), s.reasons);
+    fillRows($("history"), [...s.history].reverse().map((h) => [h.as_of, h.score, h.band, h.model_version]));
+  },
+
+  renderAccess(entries) {
+    fillRows($("access-log"), entries.map((a) => [
+      when(a.at), a.partner_name ? a.partner_name + " (" + a.partner_id + ")" : a.partner_id,
+      a.purpose, a.outcome === "granted" ? "read your score" : "refused: no consent",
+    ]));
+    $("access-empty").hidden = entries.length > 0;
+  },
+
+  renderConsents(consents) {
+    fillRows($("consents"), consents.map((c) => {
+      let action = "—";
+      if (c.live) {
+        action = el("button", "Revoke", "danger");
+        action.type = "button";
+        action.setAttribute("aria-label", "Revoke " + c.partner_name + " for " + c.purpose);
+        action.addEventListener("click", () => this.revoke(c.id));
+      }
+      const state = c.revoked_at ? "revoked " + when(c.revoked_at) : (c.live ? "live" : "expired");
+      return [c.partner_name + " (" + c.partner_id + ")", c.purpose, when(c.created_at),
+        c.expires_at ? when(c.expires_at) : "never", state, action];
+    }));
+  },
+
+  renderRecords(store, all) {
+    const box = $("records");
+    box.replaceChildren();
+    const blob = new Blob([JSON.stringify(all, null, 2)], { type: "application/json" });
+    $("download").href = URL.createObjectURL(blob);
+    const sources = Object.keys(store);
+    if (!sources.length) { box.append(el("p", "No source records are held on you.", "muted")); return; }
+    for (const source of sources) {
+      const rows = store[source];
+      if (!rows.length) continue;
+      const cols = Object.keys(rows[0]).filter((k) => !k.startsWith("_"));
+      const details = el("details");
+      details.append(el("summary", source + " (" + rows.length + ")"));
+      const table = el("table");
+      const head = table.createTHead().insertRow();
+      for (const c of [...cols, "Dispute"]) {
+        const th = el("th", c); th.scope = "col"; head.append(th);
+      }
+      table.append(document.createElement("tbody"));
+      details.append(table);
+      fillRows(table, rows.map((r) => {
+        let action;
+        if (r._dispute === "open") action = el("span", "under dispute", "badge");
+        else {
+          action = el("button", "Dispute", "secondary");
+          action.type = "button";
+          action.setAttribute("aria-label", "Dispute " + source + " record " + r._record_id);
+          action.addEventListener("click", () => this.openDispute(source, r._record_id));
+        }
+        return [...cols.map((c) => (r[c] === null ? "—" : String(r[c]))), action];
+      }));
+      box.append(details);
+    }
+  },
+
+  renderDisputes(disputes) {
+    fillRows($("disputes"), disputes.map((d) => [
+      d.source + " " + d.record_id, d.reason, when(d.created_at), d.status]));
+    $("disputes-empty").hidden = disputes.length > 0;
+  },
+
+  async revoke(id) {
+    const res = await api("DELETE", "/v1/consents/" + encodeURIComponent(id), { token: this.token });
+    this.say(res.ok ? "Consent revoked. The partner can no longer read your score."
+      : "Could not revoke: " + (res.data?.message || res.status));
+    await this.refresh();
+  },
+
+  async grant() {
+    const expiry = $("grant-expiry").value;
+    const body = {
+      partner_id: $("grant-partner").value.trim(),
+      purpose: $("grant-purpose").value.trim(),
+      expires_at: expiry ? expiry + "T23:59:59Z" : null,
+    };
+    const res = await api("POST", "/v1/consents", { token: this.token, body });
+    this.say(res.ok ? "Consent granted." : "Could not grant: " + (res.data?.message || res.status));
+    if (res.ok) $("grant-form").reset();
+    await this.refresh();
+  },
+
+  pending: null,
+
+  openDispute(source, recordId) {
+    this.pending = { source, record_id: recordId };
+    $("dispute-record").textContent = source + " record " + recordId;
+    $("dispute-reason").value = "";
+    $("dispute-dialog").showModal();
+  },
+
+  async dispute() {
+    const reason = $("dispute-reason").value.trim();
+    if (!reason || !this.pending) return;
+    $("dispute-dialog").close();
+    const res = await api("POST", "/v1/me/disputes",
+      { token: this.token, body: { ...this.pending, reason } });
+    this.say(res.ok ? "Dispute filed. The record is left out of your next score."
+      : "Could not file the dispute: " + (res.data?.message || res.status));
+    await this.refresh();
+  },
+};
+
+/* ---------- the partner's view ---------- */
+
+const partner = {
+  start() {
+    $("partner-form").addEventListener("submit", (e) => { e.preventDefault(); this.ask(); });
+  },
+
+  async ask() {
+    const personId = $("person-id").value.trim();
+    const purpose = $("purpose").value.trim();
+    const key = $("api-key").value.trim();
+    const res = await api("GET", "/v1/scores/" + encodeURIComponent(personId)
+      + "?purpose=" + encodeURIComponent(purpose), { key });
+    $("result").hidden = false;
+    $("granted").hidden = !res.ok;
+    $("refusal").hidden = res.ok;
+    if (!res.ok) {
+      $("refusal-code").textContent = res.data?.error || "error " + res.status;
+      $("refusal-message").textContent = res.data?.message || "";
+      return;
+    }
+    const s = res.data;
+    $("p-score").textContent = s.score;
+    $("p-band").textContent = s.band;
+    $("p-band").dataset.band = s.band;
+    $("p-asof").textContent = s.as_of;
+    $("p-model").textContent = s.model_version;
+    $("p-pd").textContent = (s.pd * 100).toFixed(2) + "%";
+    $("p-dimensions").replaceChildren(...Object.entries(DIMENSIONS).map(([k, label]) => {
+      const li = el("li");
+      const id = "p-dim-" + k;
+      li.append(el("span", label, "dim-label"));
+      li.firstChild.id = id;
+      const bar = el("div", null, "bar");
+      bar.setAttribute("role", "meter");
+      bar.setAttribute("aria-labelledby", id);
+      bar.setAttribute("aria-valuemin", "0");
+      bar.setAttribute("aria-valuemax", "100");
+      bar.append(el("div", null, "fill"));
+      li.append(bar);
+      li.append(el("span", setBar(bar, s.dimensions[k]), "dim-value"));
+      return li;
+    }));
+    renderReasons($("p-reasons"), s.reasons);
+  },
+};
+
+document.addEventListener("DOMContentLoaded", () => {
+  const page = document.body.dataset.page;
+  if (page === "person") person.start();
+  else if (page === "partner") partner.start();
+});
