@@ -96,12 +96,18 @@ def information_value(count: np.ndarray, bad_rate: np.ndarray) -> float:
 
 
 def scorecard_bins(table: pd.DataFrame) -> dict[str, dict[str, object]]:
-    """The model's own bins per feature, with their IV, in the model's order."""
+    """The model's own bins per feature, with their IV, in the model's order.
+
+    The bin's text is ``label`` when the table has one (``bin`` is then its number); the IV is
+    the table's own ``iv`` column summed when present, else computed from counts. Empty bins
+    (a missing bin nobody fell in) have no bad rate and add nothing to the IV.
+    """
+    text = "label" if "label" in table.columns else "bin"
     out: dict[str, dict[str, object]] = {}
     for feature, bins in table.groupby("feature", sort=False):
         rows = [
             {
-                "bin": str(r["bin"]),
+                "bin": str(r[text]),
                 "count": int(r["count"]),
                 "bad_rate": float(r["bad_rate"]),
                 "woe": float(r["woe"]),
@@ -109,7 +115,11 @@ def scorecard_bins(table: pd.DataFrame) -> dict[str, dict[str, object]]:
             }
             for _, r in bins.iterrows()
         ]
-        iv = information_value(bins["count"].to_numpy(), bins["bad_rate"].to_numpy())
+        if "iv" in bins.columns:
+            iv = float(bins["iv"].fillna(0.0).sum())
+        else:
+            seen = bins[bins["count"] > 0]
+            iv = information_value(seen["count"].to_numpy(), seen["bad_rate"].to_numpy())
         out[str(feature)] = {"bins": rows, "iv": iv}
     return out
 
