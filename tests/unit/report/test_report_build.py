@@ -111,3 +111,30 @@ def test_a_bad_target_names_row_and_field(scored: pd.DataFrame) -> None:
     assert err.value.where == "scored data, row 8, field target"
     with pytest.raises(InputError, match="no target column 'bad'"):
         build_report(scored, generated_at="x", target="bad")
+
+
+def test_a_flat_table_with_coded_protected_columns() -> None:
+    """The Taiwan credit-card data: gender coded 1/2 (X2), age in years (X5), banded."""
+    from sklearn.linear_model import LogisticRegression
+
+    from tests.conftest import shared_data
+
+    frame = pd.read_csv(shared_data("taiwan/UCI_Credit_Card.csv"))
+    features = [f"X{i}" for i in (1, 6, 7, 8, 18, 19)]
+    x = (frame[features] - frame[features].mean()) / frame[features].std()
+    p = LogisticRegression(max_iter=1000).fit(x, frame["Y"]).predict_proba(x)[:, 1]
+    scored = frame.assign(pd=p, score=np.round(600 - 57.7 * np.log(p / (1 - p) * 50)))
+    meta = {f: FeatureMeta(f, "other", "auto", "", "") for f in features}
+    report = build_report(scored, target="Y", protected=["X2", "X5"], generated_at="x",
+                          feature_meta=meta, n_boot=20)
+    auc = report.discrimination["models"]["champion"]["auc"]["value"]
+    assert auc == pytest.approx(roc_auc_score(frame["Y"], p))
+    assert 0.65 < auc < 0.8
+    attrs = {a["name"]: a["rows"] for a in report.fairness["attributes"]}
+    assert [r["group"] for r in attrs["X2"]] == ["1", "2"]
+    assert [r["group"] for r in attrs["X5 band"]] == ["18–25", "26–35", "36–45", "46–55", "56+"]
+    assert sum(r["count"] for r in attrs["X5 band"]) == 30_000
+    # no scorecard: quantile bins of the data, the repayment status (X6) ranks first
+    assert report.features["source"] == "data"
+    assert report.features["items"][0]["name"] == "X6"
+    assert report.data["sources"] == [{"source": "table", "features": 6, "coverage": 1.0}]
