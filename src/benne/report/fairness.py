@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,7 +102,7 @@ def group_table(
     *,
     target: str,
     cutoff: int,
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """One row per group: approval at ``score >= cutoff``, adverse-impact ratio, AUC,
     mean predicted against observed bad rate, and the mean score's gap to everyone's mean.
 
@@ -111,11 +112,11 @@ def group_table(
     approved = score >= cutoff
     overall_mean = float(score.mean()) if len(score) else float("nan")
     has_y = target in scored.columns
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for name in sorted(groups.unique(), key=str):
         m = (groups == name).to_numpy()
         n = int(m.sum())
-        row: dict[str, object] = {"group": str(name), "count": n, "too_few": n < MIN_GROUP}
+        row: dict[str, Any] = {"group": str(name), "count": n, "too_few": n < MIN_GROUP}
         if n >= MIN_GROUP:
             row["approval"] = float(approved[m].mean())
             row["mean_score"] = float(score[m].mean())
@@ -146,7 +147,7 @@ def switch_off_effect(
     *,
     target: str,
     cutoff: int,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """What changes when the interpersonal dimension is off: AUC and approval per group.
 
     ``switched`` is the same people scored with the relationships features missing.
@@ -159,7 +160,7 @@ def switch_off_effect(
         )
     before = scored["score"].to_numpy(dtype=float)
     after = switched["score"].to_numpy(dtype=float)
-    out: dict[str, object] = {
+    out: dict[str, Any] = {
         "approval_on": float((before >= cutoff).mean()),
         "approval_off": float((after >= cutoff).mean()),
         "mean_change": float((after - before).mean()),
@@ -169,12 +170,12 @@ def switch_off_effect(
         lab = ~np.isnan(y)
         out["auc_on"] = metrics.auc(-before[lab], y[lab])
         out["auc_off"] = metrics.auc(-after[lab], y[lab])
-    per_group: list[dict[str, object]] = []
+    per_group: list[dict[str, Any]] = []
     for attribute, labels in groups.items():
         for name in sorted(labels.unique(), key=str):
             m = (labels == name).to_numpy()
             n = int(m.sum())
-            row: dict[str, object] = {"attribute": attribute, "group": str(name), "count": n,
+            row: dict[str, Any] = {"attribute": attribute, "group": str(name), "count": n,
                                       "too_few": n < MIN_GROUP}
             if n >= MIN_GROUP:
                 row["approval_on"] = float((before[m] >= cutoff).mean())

@@ -72,7 +72,7 @@ def _xy(risk: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.
 def _counts(
     codes: NDArray[np.int64], y: NDArray[np.int64], n_values: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    bad = np.bincount(codes, weights=y, minlength=n_values)
+    bad = np.bincount(codes, weights=y, minlength=n_values).astype(float)
     total = np.bincount(codes, minlength=n_values).astype(float)
     return total - bad, bad
 

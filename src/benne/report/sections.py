@@ -301,6 +301,12 @@ def build_report(
     feats = _features(scored, protected, target, scorecard_table, feature_meta)
     models = {"champion": _model_metrics(scored, y, seed, n_boot)}
     if challenger_scored is not None:
+        if len(challenger_scored) != len(scored):
+            raise InputError(
+                "the challenger's scores do not hold the same rows as the champion's",
+                where=f"{len(challenger_scored)} rows against {len(scored)}",
+                fix="score the same frame with both models",
+            )
         cy = _target(challenger_scored, target, "challenger scores") \
             if target in challenger_scored.columns else y
         models["challenger"] = _model_metrics(challenger_scored, cy, seed, n_boot)

@@ -7,6 +7,7 @@ dump and the tests read the same structure.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ def is_monotone(rates: Sequence[float]) -> bool:
 
 def _group_rows(
     score: pd.Series, y: pd.Series, pdv: pd.Series | None, keys: pd.Series
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     frame = pd.DataFrame({"score": score, "y": y, "key": keys})
     if pdv is not None:
         frame["pd"] = pdv
@@ -52,7 +53,7 @@ def _group_rows(
     total = len(frame)
     rows = []
     for key, r in g.iterrows():
-        row: dict[str, object] = {
+        row: dict[str, Any] = {
             "group": str(key),
             "count": int(r["count"]),
             "share": float(r["count"]) / total,
@@ -69,14 +70,14 @@ def _group_rows(
 
 def band_table(
     score: pd.Series, y: pd.Series, band: pd.Series, pdv: pd.Series | None = None
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """Per band, lowest scores first: count, share, score range, bad rate, mean predicted."""
     return _group_rows(score, y, pdv, band.astype(str))
 
 
 def decile_table(
     score: pd.Series, y: pd.Series, pdv: pd.Series | None = None, groups: int = 10
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """Per score decile (1 = lowest scores). Edges are quantiles with duplicates dropped, so
     a score value never straddles two deciles and tied scores can leave fewer than ten."""
     edges = np.unique(np.quantile(score.to_numpy(dtype=float), np.linspace(0, 1, groups + 1)))
@@ -95,7 +96,7 @@ def information_value(count: np.ndarray, bad_rate: np.ndarray) -> float:
     return float(((g - b) * np.log(g / b)).sum())
 
 
-def scorecard_bins(table: pd.DataFrame) -> dict[str, dict[str, object]]:
+def scorecard_bins(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """The model's own bins per feature, with their IV, in the model's order.
 
     The bin's text is ``label`` when the table has one (``bin`` is then its number); the IV is
@@ -103,7 +104,7 @@ def scorecard_bins(table: pd.DataFrame) -> dict[str, dict[str, object]]:
     (a missing bin nobody fell in) have no bad rate and add nothing to the IV.
     """
     text = "label" if "label" in table.columns else "bin"
-    out: dict[str, dict[str, object]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for feature, bins in table.groupby("feature", sort=False):
         rows = [
             {
@@ -124,7 +125,7 @@ def scorecard_bins(table: pd.DataFrame) -> dict[str, dict[str, object]]:
     return out
 
 
-def data_bins(values: pd.Series, y: pd.Series, bins: int = 5) -> dict[str, object]:
+def data_bins(values: pd.Series, y: pd.Series, bins: int = 5) -> dict[str, Any]:
     """Quantile bins of a feature over labelled rows when no scorecard is given.
 
     WoE is ``ln(good% / bad%)`` (higher is safer); points are unknown without a scorecard.
