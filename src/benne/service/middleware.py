@@ -45,7 +45,13 @@ async def _send_error(send: Send, err: InputError) -> None:
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over ``max_bytes`` with 413, by Content-Length or while streaming."""
+    """Refuse request bodies over ``max_bytes`` with 413 in the error JSON.
+
+    A declared Content-Length is checked before the app runs; a body streamed without one is
+    counted as it arrives, and once over the limit the 413 is sent and the app sees the client
+    as gone. Starlette's ``RequestBodyLimitMiddleware`` (FastAPI's ``max_body_size``) does the
+    counting too, but answers in plain text, not in the error shape every other error has.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -59,36 +65,33 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         for name, value in scope["headers"]:
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > self.max_bytes
-                except ValueError:
-                    too_big = False
-                if too_big:
-                    await _send_error(send, self._error())
-                    return
-        received, started = 0, False
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await _send_error(send, self._error())
+                return
+        received, started, refused = 0, False, False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise self._error()
+                    refused = True
+                    if not started:
+                        await _send_error(send, self._error())
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
+            if refused and not started:
+                return  # the 413 has been sent; drop the app's answer to the "disconnect"
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLargeError as err:
-            if started:
-                raise
-            await _send_error(send, err)
+        await self.app(scope, limited_receive, guarded_send)
 
 
 class RequestLogMiddleware:

@@ -20,7 +20,7 @@ BANDS = ((549, "poor"), (599, "fair"), (649, "good"), (699, "very good"), (950, 
 def score_row(person_id: str, score: int, *, as_of: date = date(2024, 6, 30),
               model_version: str = "scorecard-1", **overrides: Any) -> dict[str, Any]:
     """One row of the scores table contract (docs/architecture.md)."""
-    band = next(name for top, name in BANDS if score <= top)
+    band = next((name for top, name in BANDS if score <= top), "excellent")
     row: dict[str, Any] = {
         "person_id": person_id, "as_of": as_of, "model_version": model_version,
         "score": score, "band": band, "pd": round(1 / (1 + 2 ** ((score - 350) / 40)), 6),
