@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from benne.dimensions import DIMENSIONS
 from benne.service.consent import PURPOSE_PATTERN
@@ -27,6 +27,8 @@ __all__ = [
     "ScoreRunOut",
     "SourceName",
     "Text",
+    "UtcDateTime",
+    "error_responses",
     "naive_utc",
 ]
 
@@ -34,6 +36,10 @@ SourceName = Literal[tuple(SOURCES)]  # type: ignore[valid-type]
 Purpose = Annotated[str, Field(pattern=PURPOSE_PATTERN, examples=["credit"])]
 # Printable text: no control characters (PostgreSQL refuses NUL; logs and pages stay clean).
 Text = Annotated[str, Field(pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")]
+
+# Stored date-times are naive UTC; answers carry the zone (RFC 3339: "2024-07-01T12:00:00Z").
+UtcDateTime = Annotated[datetime, AfterValidator(
+    lambda v: v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC))]
 
 
 def naive_utc(value: datetime | None) -> datetime | None:
@@ -55,6 +61,23 @@ class ErrorOut(BaseModel):
     fix: str | None = None
 
 
+_ERROR_MEANING = {
+    400: "Bad input (bad_input).",
+    401: "No or bad credentials (unauthorized).",
+    403: "Not allowed; for partner reads, no live consent (consent_required).",
+    404: "Not found (not_found).",
+    409: "Conflicts with the current state (conflict).",
+    413: "Request body over 64 KiB (payload_too_large).",
+    422: "The request does not match the schema (invalid_request).",
+    429: "Partner over its rate limit (rate_limited); see Retry-After.",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, all in the :class:`ErrorOut` shape."""
+    return {c: {"model": ErrorOut, "description": _ERROR_MEANING[c]} for c in codes}
+
+
 class ConsentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     partner_id: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -72,9 +95,9 @@ class ConsentOut(BaseModel):
     partner_id: str
     partner_name: str
     purpose: str
-    created_at: datetime
-    expires_at: datetime | None
-    revoked_at: datetime | None
+    created_at: UtcDateTime
+    expires_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
     live: bool
 
 
@@ -91,8 +114,8 @@ class DisputeOut(BaseModel):
     record_id: str
     reason: str
     status: Literal["open", "upheld", "rejected"]
-    created_at: datetime
-    resolved_at: datetime | None
+    created_at: UtcDateTime
+    resolved_at: UtcDateTime | None
 
 
 class ReasonOut(BaseModel):
@@ -134,7 +157,7 @@ class MeScoreOut(BaseModel):
 
 
 class AccessEntry(BaseModel):
-    at: datetime
+    at: UtcDateTime
     partner_id: str
     partner_name: str | None
     purpose: str | None

@@ -101,7 +101,7 @@ def test_access_log_names_partner_purpose_and_outcome(world: World) -> None:
     world.read("other", "P1", "rental")
     log = world.client.get("/v1/me/access-log", headers=world.person("P1")).json()
     assert [(e["partner_name"], e["purpose"], e["outcome"], e["at"]) for e in log] == [
-        ("other", "rental", "refused", "2024-07-01T12:05:00"),
-        ("acme", "credit", "granted", "2024-07-01T12:00:00"),
+        ("other", "rental", "refused", "2024-07-01T12:05:00Z"),
+        ("acme", "credit", "granted", "2024-07-01T12:00:00Z"),
     ]
     assert world.client.get("/v1/me/access-log", headers=world.person("P2")).json() == []

@@ -6,12 +6,11 @@ from fastapi import APIRouter
 
 from benne.service import audit
 from benne.service.deps import AdminDep, SessionDep
-from benne.service.schemas import AuditVerifyOut, ErrorOut
+from benne.service.schemas import AuditVerifyOut, error_responses
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", tags=["admin"],
-                   responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}})
+router = APIRouter(prefix="/v1", tags=["admin"], responses=error_responses(401, 403, 413))
 
 
 @router.get("/audit/verify", response_model=AuditVerifyOut)

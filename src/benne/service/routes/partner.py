@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from benne.exceptions import ConsentRequiredError, NotFoundError
 from benne.service import audit, consent, scores
 from benne.service.deps import ClockDep, PartnerDep, SessionDep
-from benne.service.schemas import ErrorOut, PartnerScoreOut, Purpose
+from benne.service.schemas import PartnerScoreOut, Purpose, error_responses
 
 __all__ = ["router"]
 
@@ -26,8 +26,7 @@ PersonId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\
 @router.get(
     "/scores/{person_id}",
     response_model=PartnerScoreOut,
-    responses={403: {"model": ErrorOut, "description": "No live consent (consent_required)."},
-               401: {"model": ErrorOut}, 429: {"model": ErrorOut}, 404: {"model": ErrorOut}},
+    responses=error_responses(401, 403, 404, 413, 422, 429),
 )
 def read_score(
     person_id: PersonId,

@@ -19,16 +19,16 @@ from benne.service.schemas import (
     ConsentOut,
     DisputeCreate,
     DisputeOut,
-    ErrorOut,
     MeDataOut,
     MeScoreOut,
     ScoreRunOut,
+    error_responses,
 )
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["person"],
-                   responses={401: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+                   responses=error_responses(401, 413, 422))
 
 
 def _partner_names(session: Session, ids: set[str]) -> dict[str, str]:
@@ -68,7 +68,7 @@ def _access_log(session: Session, person_id: str) -> list[AccessEntry]:
 
 
 @router.post("/consents", status_code=201, response_model=ConsentOut,
-             responses={404: {"model": ErrorOut, "description": "No such partner."}})
+             responses=error_responses(400, 404))
 def grant_consent(body: ConsentCreate, person_id: PersonDep, session: SessionDep,
                   clock: ClockDep) -> ConsentOut:
     """Let one partner read your score for one purpose, until you revoke it or it expires."""
@@ -84,8 +84,7 @@ def list_consents(person_id: PersonDep, session: SessionDep, clock: ClockDep) ->
     return _consents_out(session, consent.list_for_person(session, person_id), clock())
 
 
-@router.delete("/consents/{consent_id}", status_code=204,
-               responses={404: {"model": ErrorOut}})
+@router.delete("/consents/{consent_id}", status_code=204, responses=error_responses(404))
 def revoke_consent(
     consent_id: Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")],
     person_id: PersonDep, session: SessionDep, clock: ClockDep,
@@ -95,7 +94,7 @@ def revoke_consent(
     return Response(status_code=204)
 
 
-@router.get("/me/score", response_model=MeScoreOut, responses={404: {"model": ErrorOut}})
+@router.get("/me/score", response_model=MeScoreOut, responses=error_responses(404))
 def my_score(person_id: PersonDep, session: SessionDep) -> MeScoreOut:
     """Your latest score, its five dimensions, the reasons with tips, and your history."""
     runs = scores.history(session, person_id)
@@ -128,7 +127,7 @@ def my_data(person_id: PersonDep, session: SessionDep, settings: SettingsDep,
 
 
 @router.post("/me/disputes", status_code=201, response_model=DisputeOut,
-             responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}})
+             responses=error_responses(400, 404, 409))
 def file_dispute(body: DisputeCreate, person_id: PersonDep, session: SessionDep,
                  settings: SettingsDep, clock: ClockDep) -> DisputeOut:
     """Dispute a record held on you: it is flagged and left out of the next scoring."""
