@@ -12,6 +12,7 @@ quoted value spanning lines is one row); for JSON Lines they are line numbers.
 
 from __future__ import annotations
 
+import codecs
 import glob
 import hashlib
 import json
@@ -189,9 +190,39 @@ def _csv_modules():  # pyarrow.csv is imported lazily: benne --help stays fast
     return pacsv
 
 
+class _StrictUtf8:
+    """A byte stream that fails on the first invalid UTF-8 sequence.
+
+    Arrow reads UTF-8 CSV without checking it, and hands undecodable malformed lines to the
+    row handler in a way that prints a traceback; checking the bytes as they stream (a C
+    decoder, no copy kept) turns that into one clear "cannot decode" error instead.
+    """
+
+    def __init__(self, raw: pa.NativeFile) -> None:
+        self.raw = raw
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.closed = False
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n) if n is not None and n >= 0 else self.raw.read()
+        self.decoder.decode(data, final=not data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.closed = True
+        self.raw.close()
+
+
 def _open_csv(f: InputFile, opts: CsvOptions, block_size: int, handler=None, columns=None):
     pacsv = _csv_modules()
-    read = pacsv.ReadOptions(encoding=opts.encoding, use_threads=False, block_size=block_size,
+    stream = pa.input_stream(str(f.path), compression="detect")
+    encoding = opts.encoding
+    if codecs.lookup(encoding).name == "utf-8":
+        stream, encoding = pa.PythonFile(_StrictUtf8(stream), mode="r"), "utf8"
+    read = pacsv.ReadOptions(encoding=encoding, use_threads=False, block_size=block_size,
                              autogenerate_column_names=not opts.header)
     parse = pacsv.ParseOptions(delimiter=opts.delimiter, newlines_in_values=True,
                                invalid_row_handler=handler)
@@ -202,7 +233,6 @@ def _open_csv(f: InputFile, opts: CsvOptions, block_size: int, handler=None, col
             column_types={c: pa.string() for c in columns}, include_columns=list(columns),
             strings_can_be_null=True, null_values=[""],
         )
-    stream = pa.input_stream(str(f.path), compression="detect")
     return pacsv.open_csv(stream, read_options=read, parse_options=parse,
                           convert_options=convert)
 
@@ -386,7 +416,7 @@ def read_chunks(f: InputFile, opts: CsvOptions, chunk_rows: int) -> Iterator[Chu
     if f.format == "csv":
         try:
             yield from _csv_chunks(f, opts, chunk_rows)
-        except (pa.ArrowException, UnicodeDecodeError, OSError) as exc:
+        except (pa.ArrowException, UnicodeDecodeError, OSError, LookupError) as exc:
             raise _file_error(f, "CSV", exc,
                               "check the file, --encoding and --delimiter") from None
     elif f.format == "jsonl":
