@@ -182,13 +182,14 @@ def savings_table(people: People, cal: Calendar, width: int,
     })
 
 
-def _community_peer(people: People, who: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _community_peer(community: np.ndarray, who: np.ndarray,
+                    rng: np.random.Generator) -> np.ndarray:
     """A random other member of each ``who``'s community (``-1`` for people alone in theirs)."""
-    n = people.n
-    order = np.argsort(people.community, kind="stable")
-    comm_sorted = people.community[order]
-    first = np.searchsorted(comm_sorted, people.community, side="left")
-    size = np.searchsorted(comm_sorted, people.community, side="right") - first
+    n = len(community)
+    order = np.argsort(community, kind="stable")
+    comm_sorted = community[order]
+    first = np.searchsorted(comm_sorted, community, side="left")
+    size = np.searchsorted(comm_sorted, community, side="right") - first
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n) - first[order]
     j = (rng.random(len(who)) * np.maximum(size[who] - 1, 1)).astype(np.int64)
@@ -200,21 +201,23 @@ def _community_peer(people: People, who: np.ndarray, rng: np.random.Generator) -
 def transfers_table(people: People, cal: Calendar, width: int, p: Params,
                     rng: np.random.Generator) -> pa.Table:
     """Wallet payments: everyday ones, mostly inside the payer's community (homophily), and
-    support payments friends send to the less creditworthy, more so during a shock."""
+    support payments friends send to the less creditworthy, more so during a shock. Only
+    wallet users (``covered``) send or receive; the others count as alone in their community."""
     n = people.n
     d, inc, cw = people.digital, people.income, people.creditworthiness
     covered = rng.random(n) < sigmoid(p.transfers_coverage + 0.9 * d)
+    community = np.where(covered, people.community, -1 - np.arange(n))
+    users = np.flatnonzero(covered)
     rate = (p.transfers_per_month / 30.4) * np.exp(0.6 * d + 0.2 * inc
                                                   + rng.normal(-0.25, 0.7, n)) * covered
     counts, span = _counts(rate, people, cal, rng)
     payer = np.repeat(np.arange(n), counts)
     day = _active_start(people, cal)[payer] + (rng.random(len(payer)) * span[payer]).astype(
         np.int64)
-    anyone = rng.integers(0, max(n - 1, 1), len(payer))
-    anyone += anyone >= payer
-    peer = _community_peer(people, payer, rng)
+    anyone = users[rng.integers(0, len(users), len(payer))] if len(users) else payer
+    peer = _community_peer(community, payer, rng)
     inside = (rng.random(len(payer)) < p.transfers_in_community) & (peer >= 0)
-    payee = np.where(inside, peer, np.minimum(anyone, n - 1))
+    payee = np.where(inside, peer, anyone)
     amount = np.exp(np.log(30.0) + 0.3 * inc[payer] + rng.normal(0, 1.0, len(payer)))
 
     # Support: (person, month) counts; the payer is a friend from the same community.
@@ -223,7 +226,7 @@ def transfers_table(people: People, cal: Calendar, width: int, p: Params,
     support_rate = (p.support_per_month * np.exp(-p.support_on_cw * cw)[:, None]
                     + p.support_in_shock * people.shock) * active
     helped, month = np.nonzero(rng.poisson(support_rate) > 0)
-    friend = _community_peer(people, helped, rng)
+    friend = _community_peer(community, helped, rng)
     ok = friend >= 0
     helped, month, friend = helped[ok], month[ok], friend[ok]
     s_day = starts[month] + (rng.random(len(month)) * np.diff(starts)[month]).astype(np.int64)

@@ -8,9 +8,13 @@ Each account follows a monthly Markov chain on the number of missed cycles ``k``
   ``sigmoid(roll_intercept - roll_on_cw * cw + roll_on_shock * shock)``, else cures;
 - ``k = charge_off_cycles`` charges the account off (its last statement).
 
-Days past due are ``30 k`` plus a few days. Only creditworthiness and shocks enter the chain —
-never an observed footprint feature and never a protected attribute — so the footprint predicts
-the outcome only as well as it reveals the latent traits. ``shift`` is calibrated once per seed
+The chain's random numbers are drawn per person, not per account: a person in trouble misses
+every payment due that month, so the number of accounts a person holds (which leans on income
+and age) barely changes their chance to default. Days past due are ``30 k`` plus a few days.
+
+Only creditworthiness and shocks enter the chain — never an observed footprint feature and never
+a protected attribute — so the footprint predicts the outcome only as well as it reveals the
+latent traits. ``shift`` is calibrated once per seed
 on a calibration sample so the bad rate (90+ days past due within twelve months of the as-of
 date, among people with a statement in that window) meets the target.
 """
@@ -43,7 +47,7 @@ class Accounts:
     term: np.ndarray  # months until a loan is repaid (cards: never)
     limit: np.ndarray
     statement_offset: np.ndarray  # day of month of the statement
-    u_miss: np.ndarray  # (accounts, months) uniforms for the chain
+    u_miss: np.ndarray  # (accounts, months) uniforms of the chain, shared by a person's accounts
     u_close: np.ndarray
     cw: np.ndarray  # owner's creditworthiness
     shock: np.ndarray  # (accounts, months) bool
@@ -104,7 +108,8 @@ def make_accounts(people: People, cal: Calendar, p: Params, rng: np.random.Gener
     limit = np.round(np.exp(base + slope * inc[owner] + rng.normal(0, 0.5, a)), -1) + 100.0
     return Accounts(
         owner=owner, seq=seq, product=product, opened=opened, term=term, limit=limit,
-        statement_offset=rng.integers(0, 28, a), u_miss=rng.random((a, months), np.float32),
+        statement_offset=rng.integers(0, 28, a),
+        u_miss=rng.random((n, months), np.float32)[owner],
         u_close=rng.random((a, months), np.float32), cw=people.creditworthiness[owner],
         shock=shock,
     )

@@ -111,7 +111,7 @@ class Params:
     income_homophily: float = 0.20
     cw_on_income: float = 0.30
     cw_on_conscientiousness: float = 0.45
-    cw_on_stability: float = 0.30
+    cw_on_stability: float = 0.40
 
     # Shocks (latent, independent of every trait): monthly onset probabilities, mean durations.
     job_loss_rate: float = 0.008
@@ -121,7 +121,7 @@ class Params:
 
     # Credit: monthly chance to miss a payment while current (logit) and to roll on while late.
     miss_intercept: float = -4.4
-    miss_on_cw: float = 1.3
+    miss_on_cw: float = 1.6
     miss_on_shock: float = 2.5
     roll_intercept: float = -1.0
     roll_on_cw: float = 0.8
@@ -133,7 +133,7 @@ class Params:
     # Coverage of sources (logit intercepts; digital engagement raises them).
     orders_coverage: float = 1.6
     bills_coverage: float = 1.2
-    transfers_coverage: float = 0.9
+    transfers_coverage: float = 1.2
     address_coverage: float = 0.92
 
     # Orders: mean orders a month for an average person, amount lognormal sigma.
@@ -150,8 +150,8 @@ class Params:
     transfers_in_community: float = 0.85
     # Support from friends: monthly transfers received, more for the less creditworthy and
     # much more during a shock (informal lending).
-    support_per_month: float = 0.25
-    support_on_cw: float = 0.8
+    support_per_month: float = 0.4
+    support_on_cw: float = 1.0
     support_in_shock: float = 0.9
 
     # Merchants.
