@@ -14,20 +14,22 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from benne.dimensions import FeatureMeta
-from benne.exceptions import InputError, ModelError, SourceFileError
+from benne.exceptions import InputError
 from benne.report import monitor
 from benne.report.html import write_html
 from benne.report.sections import Report, build_report
 
+if TYPE_CHECKING:
+    from benne.models import TrainedModels
+
 __all__ = [
     "default_model_card",
+    "model_features",
     "monitor_from_model",
-    "read_table",
     "report_from_model",
     "scored_with_data",
 ]
@@ -52,25 +54,6 @@ _DEFAULT_CARD = {
 }
 
 
-def read_table(path: Path | str, what: str = "data") -> pd.DataFrame:
-    """A Parquet or CSV file as a frame; a missing or unreadable file is a one-line error."""
-    p = Path(path)
-    if not p.is_file():
-        raise SourceFileError(f"the {what} file does not exist", where=f"file {p}",
-                              fix="give the path of a Parquet or CSV file")
-    try:
-        if p.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(p)
-        if p.suffix.lower() in (".csv", ".txt"):
-            return pd.read_csv(p)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is the file's fault
-        raise SourceFileError(f"the {what} file cannot be read ({type(exc).__name__}: "
-                              f"{str(exc)[:200]})", where=f"file {p}",
-                              fix="check that it is a valid Parquet or CSV file") from exc
-    raise SourceFileError(f"the {what} file is neither Parquet nor CSV", where=f"file {p}",
-                          fix="use a .parquet or .csv file")
-
-
 def _schema_protected() -> list[str]:
     """Protected fields of the source schemas, in schema order, each name once."""
     from benne.sources import SOURCES
@@ -88,24 +71,16 @@ def _fingerprint(path: Path) -> str:
 
 
 def _manifest(model_dir: Path) -> dict[str, Any]:
-    path = model_dir / "manifest.json"
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError) as exc:
-        raise ModelError("the model folder has no readable manifest.json", where=f"file {path}",
-                         fix="point --model at a folder written by `benne train`") from exc
+    """The manifest of a folder ``load_model`` has verified (training window, population)."""
+    return dict(json.loads((model_dir / "manifest.json").read_text(encoding="utf-8")))
 
 
-def _feature_meta(manifest: dict[str, Any]) -> dict[str, FeatureMeta]:
-    feats = manifest.get("features", [])
-    items = feats.values() if isinstance(feats, dict) else feats
-    out: dict[str, FeatureMeta] = {}
-    for f in items:
-        if isinstance(f, dict) and "name" in f:
-            out[f["name"]] = FeatureMeta(f["name"], f.get("dimension", "other"),
-                                         f.get("direction", "auto"), f.get("description", ""),
-                                         f.get("tip", ""))
-    return out
+def model_features(models: TrainedModels) -> list[str]:
+    """The columns the model reads: the scorecard's, then the challenger's others."""
+    names = list(models.scorecard.feature_names)
+    if models.challenger is not None:
+        names += [c for c in models.challenger.features if c not in names]
+    return names
 
 
 def default_model_card(manifest: dict[str, Any], data_name: str) -> dict[str, str]:
@@ -123,30 +98,15 @@ def default_model_card(manifest: dict[str, Any], data_name: str) -> dict[str, st
     return card
 
 
-def _score(models: Any, frame: pd.DataFrame, *, challenger: bool = False) -> pd.DataFrame:
-    from benne.scoring import score_frame
-
-    return score_frame(models, frame, challenger=challenger)
-
-
-def scored_with_data(models: Any, frame: pd.DataFrame, *, challenger: bool = False
+def scored_with_data(models: TrainedModels, frame: pd.DataFrame, *, challenger: bool = False
                      ) -> pd.DataFrame:
     """The frame's own columns with ``score``, ``pd`` and ``band`` from the model beside them."""
-    scores = _score(models, frame, challenger=challenger).reset_index(drop=True)
+    from benne.scoring import score_frame
+
+    scores = score_frame(models, frame, challenger=challenger).reset_index(drop=True)
     keep = [c for c in ("score", "pd", "band") if c in scores.columns]
     return pd.concat([frame.reset_index(drop=True).drop(columns=keep, errors="ignore"),
                       scores[keep]], axis=1)
-
-
-def _load(model_dir: Path) -> Any:
-    from benne.models import load_model
-
-    return load_model(model_dir)
-
-
-def _scorecard_table(model_dir: Path) -> pd.DataFrame | None:
-    path = model_dir / "scorecard.csv"
-    return pd.read_csv(path) if path.is_file() else None
 
 
 def report_from_model(
@@ -169,10 +129,12 @@ def report_from_model(
     the data holds. ``generated_at`` defaults to a description of the inputs (file name,
     content hash, model version) rather than the clock, so the same inputs give the same file.
     """
+    from benne.models import load_model, read_table
+
     model_dir = Path(model_dir)
+    models = load_model(model_dir)
     manifest = _manifest(model_dir)
-    models = _load(model_dir)
-    frame = data if isinstance(data, pd.DataFrame) else read_table(data, "data")
+    frame = data if isinstance(data, pd.DataFrame) else read_table(Path(data))
     data_name = "a data frame" if isinstance(data, pd.DataFrame) else (
         f"{Path(data).name} (sha256 {_fingerprint(Path(data))})")
     if target not in frame.columns:
@@ -180,16 +142,17 @@ def report_from_model(
                          fix="name the 0/1 bad column with --target")
     if protected is None:
         protected = [c for c in _schema_protected() if c in frame.columns]
-    meta = _feature_meta(manifest)
-    version = str(manifest.get("model_version", model_dir.name))
+    features = model_features(models)
+    meta = {f: models.metas[f] for f in features if f in models.metas}
+    version = models.model_version
     scored = scored_with_data(models, frame)
     challenger = None
-    if (model_dir / "challenger.txt").is_file():
+    if models.challenger is not None:
         challenger = scored_with_data(models, frame, challenger=True)
     base = None
     if baseline is not None:
-        base_frame = baseline if isinstance(baseline, pd.DataFrame) else read_table(baseline,
-                                                                                    "baseline")
+        base_frame = baseline if isinstance(baseline, pd.DataFrame) else read_table(
+            Path(baseline))
         base = base_frame if "score" in base_frame.columns else scored_with_data(models,
                                                                                  base_frame)
     relationships = [f for f, m in meta.items() if m.dimension == "relationships"
@@ -201,7 +164,7 @@ def report_from_model(
     report = build_report(
         scored,
         challenger_scored=challenger,
-        scorecard_table=_scorecard_table(model_dir),
+        scorecard_table=models.scorecard.table(),
         baseline=base,
         protected=protected,
         feature_meta=meta or None,
@@ -228,12 +191,11 @@ def monitor_from_model(
 
     A sample that already holds a ``score`` column is used as it is; otherwise it is scored.
     """
-    model_dir = Path(model_dir)
-    manifest = _manifest(model_dir)
-    models = _load(model_dir)
+    from benne.models import load_model, read_table
+
+    models = load_model(Path(model_dir))
     frames = []
-    for sample, what in ((baseline, "baseline"), (recent, "recent")):
-        f = sample if isinstance(sample, pd.DataFrame) else read_table(sample, what)
+    for sample in (baseline, recent):
+        f = sample if isinstance(sample, pd.DataFrame) else read_table(Path(sample))
         frames.append(f if "score" in f.columns else scored_with_data(models, f))
-    features = list(_feature_meta(manifest))
-    return monitor.stability_table(frames[0], frames[1], ["score", *features])
+    return monitor.stability_table(frames[0], frames[1], ["score", *model_features(models)])
