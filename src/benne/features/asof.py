@@ -236,7 +236,9 @@ def build_expression(
     if as_of is None:
         spine = inputs[SPINE]
     else:
-        ident = tables["identity"]
+        # The person exists even when their identity record is disputed: the spine reads the
+        # identity table as stored; the identity features still leave the record out.
+        ident = inputs["identity"]
         day = ibis.literal(as_of, "date")
         spine = ident.filter(ident.registered_at < day.cast("timestamp")).select(
             person_id=ident.person_id, as_of=day
