@@ -1,0 +1,71 @@
+"""The service's commands and a real ``benne serve`` over HTTP, on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.web_fixtures import benne, benne_json, running_server
+from tests.unit.service.factory import score_row, write_scores
+
+
+def test_commands_then_a_live_server_run_the_consent_cycle(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'service.sqlite'}"
+    scores = write_scores(tmp_path / "scores.parquet", [score_row("P1", 702),
+                                                        score_row("P2", 580)])
+    assert benne_json("scores", "load", str(scores), "--db", db) == {"added": 2,
+                                                                     "file": str(scores)}
+    assert benne_json("scores", "load", str(scores), "--db", db)["added"] == 0
+    partner = benne_json("partners", "add", "Acme Lending", "--db", db)
+    assert partner["partner_id"].startswith("pt_") and partner["key"].startswith(
+        partner["partner_id"] + ".")
+    human = benne("partners", "add", "Other Bank", "--db", db).stdout
+    assert "API key:" in human and "only its hash is kept" in human
+    token = benne_json("people", "token", "P1", "--db", db)["token"]
+
+    with running_server(["--db", db, "--store", str(tmp_path / "none.duckdb")]) as (base, proc):
+        person = {"Authorization": f"Bearer {token}"}
+        key = {"X-API-Key": partner["key"]}
+        read = f"{base}/v1/scores/P1"
+        assert httpx.get(read, params={"purpose": "credit"}, headers=key).status_code == 403
+        r = httpx.post(f"{base}/v1/consents", headers=person,
+                       json={"partner_id": partner["partner_id"], "purpose": "credit"})
+        assert r.status_code == 201
+        got = httpx.get(read, params={"purpose": "credit"}, headers=key)
+        assert got.status_code == 200 and got.json()["score"] == 702
+        assert httpx.delete(f"{base}/v1/consents/{r.json()['id']}",
+                            headers=person).status_code == 204
+        refused = httpx.get(read, params={"purpose": "credit"}, headers=key)
+        assert refused.status_code == 403 and refused.json()["error"] == "consent_required"
+        assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "benne"
+    printed = proc.stdout.read()  # type: ignore[union-attr]
+    for path in ("/", "/partner", "/docs", "/openapi.json"):
+        assert f"{base}{path}" in printed  # serve prints its URLs
+
+    ok = benne("audit", "verify", "--db", db)
+    assert ok.returncode == 0 and "OK: 7 audit entries" in ok.stdout
+
+    con = sqlite3.connect(tmp_path / "service.sqlite")
+    con.execute("UPDATE audit_log SET detail = '{}' WHERE seq = 4")
+    con.commit()
+    con.close()
+    broken = benne("audit", "verify", "--db", db, check=False)
+    assert broken.returncode == 1 and "BROKEN at entry 4" in broken.stdout
+    as_json = benne("--json", "audit", "verify", "--db", db, check=False)
+    assert as_json.returncode == 1 and '"first_broken_seq": 4' in as_json.stdout
+
+
+def test_user_mistakes_are_one_line_errors(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'service.sqlite'}"
+    missing = benne("disputes", "resolve", "dp_nope", "--status", "upheld", "--db", db,
+                    check=False)
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("error: no dispute with id 'dp_nope'")
+    assert "Traceback" not in missing.stderr
+    bad = tmp_path / "bad.parquet"
+    write_scores(bad, [score_row("P1", 1200)])
+    r = benne("scores", "load", str(bad), "--db", db, check=False)
+    assert r.returncode == 2 and "bad.parquet, row 1, field score" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
