@@ -40,6 +40,8 @@ from benne.exceptions import InputError, NotFittedError
 
 __all__ = ["CategoricalBinner", "MonotoneBinner"]
 
+_FEW_CUTS = 24
+
 
 def _labels(y: object, n: int) -> np.ndarray:
     t = np.asarray(y)
@@ -209,7 +211,17 @@ class MonotoneBinner(_Binner):
         """The bin of each value (layout in the module docstring)."""
         self._check_fitted()
         v = np.asarray(x, dtype=np.float64)
-        return prebin_index(v, self.cuts_, self.special_values_)
+        if self.cuts_.size > _FEW_CUTS or self.n_bins_ + self.special_values_.size >= 127:
+            return prebin_index(v, self.cuts_, self.special_values_)
+        # A few cuts: summing comparisons is branch-free SIMD work, several times faster than a
+        # binary search per value (np.searchsorted) on millions of rows. NaN compares False.
+        idx = np.zeros(v.shape, dtype=np.int8)
+        for cut in self.cuts_:
+            np.add(idx, v > cut, out=idx, casting="unsafe")
+        np.putmask(idx, np.isnan(v), self.n_bins_)
+        for i, special in enumerate(self.special_values_):
+            np.putmask(idx, v == special, self.n_bins_ + 1 + i)
+        return idx
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters and learned state as plain JSON values (floats round-trip exactly)."""

@@ -1,0 +1,46 @@
+"""Models: the monotone WoE scorecard (champion), the LightGBM challenger, the model folder.
+
+Public API::
+
+    train_scorecard(frame, target, meta=None, *, settings=None) -> ScorecardModel
+    train_challenger(frame, target, meta=None, *, settings=None) -> ChallengerModel
+    train_models(train_frame, target, meta=None, *, oot_frame=None, settings=None)
+        -> TrainedModels
+    save_model(models, folder, *, manifest_extra=None) -> Path
+    load_model(folder) -> TrainedModels          # raises TamperedArtifactError on mismatch
+    export_sql(models) -> str
+"""
+
+from benne.models.artifact import artifact_checksum, load_model, save_model
+from benne.models.challenger import ChallengerModel, train_challenger
+from benne.models.reasons import Reason
+from benne.models.scorecard import ScorecardModel, train_scorecard
+from benne.models.settings import BANDS, Scale, TrainSettings
+from benne.models.sql import export_sql
+from benne.models.training import (
+    TrainedModels,
+    data_fingerprint,
+    frames_from_store,
+    read_table,
+    train_models,
+)
+
+__all__ = [
+    "BANDS",
+    "ChallengerModel",
+    "Reason",
+    "Scale",
+    "ScorecardModel",
+    "TrainSettings",
+    "TrainedModels",
+    "artifact_checksum",
+    "data_fingerprint",
+    "export_sql",
+    "frames_from_store",
+    "load_model",
+    "read_table",
+    "save_model",
+    "train_challenger",
+    "train_models",
+    "train_scorecard",
+]

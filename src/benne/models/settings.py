@@ -1,0 +1,136 @@
+"""The score scale, the bands and the training settings.
+
+The scale is the usual points-to-double-the-odds one: ``score = offset + factor · ln(odds)``
+with ``odds`` the good:bad odds, ``factor = pdo / ln 2`` and ``offset`` chosen so that
+``base_odds`` gives ``base_points``; the result is clipped to ``[min, max]``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from benne.exceptions import ConfigError
+
+__all__ = ["BANDS", "PROTECTED_NAMES", "Scale", "TrainSettings", "band_of", "is_protected"]
+
+# (lowest score of the band, name), ascending.
+BANDS: tuple[tuple[int, str], ...] = (
+    (350, "poor"), (550, "fair"), (600, "good"), (650, "very good"), (700, "excellent"),
+)
+
+# Column names (or their last ``__`` part) that are protected attributes: kept for fairness
+# reports, never a model input unless asked with ``allow_protected``. The first three are the
+# protected fields of the source schemas.
+PROTECTED_NAMES = frozenset({
+    "birth_year", "gender", "region", "sex", "age", "age_band", "race", "ethnicity",
+    "religion", "nationality", "marital_status",
+})
+
+
+def is_protected(column: str) -> bool:
+    """Whether a column name denotes a protected attribute."""
+    name = column.lower()
+    return name in PROTECTED_NAMES or name.split("__")[-1] in PROTECTED_NAMES
+
+
+def band_of(scores: np.ndarray) -> np.ndarray:
+    """Band index (into :data:`BANDS`) of each score."""
+    s = np.asarray(scores)
+    out = np.zeros(s.shape, dtype=np.int8)
+    for low, _ in BANDS[1:]:  # a few comparisons beat a binary search per score
+        np.add(out, s >= low, out=out, casting="unsafe")
+    return out
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Points scale: ``base_points`` at good:bad odds ``base_odds``; ``pdo`` doubles them."""
+
+    base_points: float = 600.0
+    base_odds: float = 50.0
+    pdo: float = 40.0
+    min: int = 350
+    max: int = 950
+
+    def __post_init__(self) -> None:
+        if not self.pdo > 0:
+            raise ConfigError(f"pdo must be > 0; got {self.pdo}.")
+        if not self.base_odds > 0:
+            raise ConfigError(f"base_odds must be > 0; got {self.base_odds}.")
+        if not self.min < self.max:
+            raise ConfigError(f"min must be below max; got {self.min} and {self.max}.")
+
+    @property
+    def factor(self) -> float:
+        return self.pdo / math.log(2.0)
+
+    @property
+    def offset(self) -> float:
+        return self.base_points - self.factor * math.log(self.base_odds)
+
+    def from_pd(self, pd_bad: np.ndarray) -> np.ndarray:
+        """Integer score of each probability of bad, clipped to the range."""
+        p = np.clip(np.asarray(pd_bad, dtype=np.float64), 1e-12, 1 - 1e-12)
+        raw = self.offset + self.factor * np.log((1 - p) / p)
+        return np.clip(np.rint(raw), self.min, self.max).astype(np.int32)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything that steers training; the defaults are the documented ones.
+
+    ``exclude`` names columns that are never features (ids); ``allow_protected`` lets protected
+    attributes in (off by default). ``holdout_share`` is what :func:`train_models` keeps aside
+    for validation metrics; ``calibration_share`` is the part of the challenger's training rows
+    used for early stopping and Platt calibration. ``threads`` is fixed so LightGBM is
+    deterministic; it defaults to 1 because OpenMP threads that share cores with other busy
+    processes spin and can make training tens of times slower.
+    """
+
+    scale: Scale = field(default_factory=Scale)
+    max_bins: int = 10
+    min_bin_share: float = 0.05
+    max_prebins: int = 50
+    special_values: tuple[float, ...] = ()
+    min_iv: float = 0.02
+    max_corr: float = 0.8
+    exclude: tuple[str, ...] = ()
+    allow_protected: bool = False
+    seed: int = 0
+    holdout_share: float = 0.25
+    calibration_share: float = 0.2
+    threads: int = 1
+    challenger_rounds: int = 2000
+    challenger_learning_rate: float = 0.05
+    challenger_leaves: int = 31
+
+    def __post_init__(self) -> None:
+        for name in ("holdout_share", "calibration_share"):
+            v = getattr(self, name)
+            if not 0.0 < v < 1.0:
+                raise ConfigError(f"{name} must be between 0 and 1; got {v}.")
+        if not 0.0 < self.max_corr <= 1.0:
+            raise ConfigError(f"max_corr must be in (0, 1]; got {self.max_corr}.")
+        if self.min_iv < 0:
+            raise ConfigError(f"min_iv must be >= 0; got {self.min_iv}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["special_values"] = list(self.special_values)
+        d["exclude"] = list(self.exclude)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainSettings:
+        d = dict(d)
+        d["scale"] = Scale(**d["scale"])
+        d["special_values"] = tuple(d.get("special_values", ()))
+        d["exclude"] = tuple(d.get("exclude", ()))
+        return cls(**d)

@@ -1,0 +1,157 @@
+"""Training both models, validating them side by side, and the training frames.
+
+:func:`train_models` keeps a seeded, stratified ``holdout_share`` of the training frame aside,
+fits the scorecard and the challenger on the rest, and measures AUC, Gini and KS on that
+holdout and, when given, on an out-of-time frame (features as of a later date). The frames come
+from the store (:func:`frames_from_store`) or from a flat table (:func:`read_table`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benne.dimensions import FeatureMeta
+from benne.exceptions import InputError, SourceFileError
+from benne.models.challenger import ChallengerModel, stratified_split, train_challenger
+from benne.models.data import select_columns, target_vector
+from benne.models.reasons import Reason, build_catalog
+from benne.models.scorecard import ScorecardModel, train_scorecard
+from benne.models.settings import TrainSettings
+
+__all__ = [
+    "TrainedModels",
+    "data_fingerprint",
+    "discrimination",
+    "frames_from_store",
+    "read_table",
+    "train_models",
+]
+
+
+@dataclass
+class TrainedModels:
+    """The champion scorecard, the challenger, their shared reason catalog and metrics."""
+
+    scorecard: ScorecardModel
+    challenger: ChallengerModel | None
+    settings: TrainSettings
+    metas: dict[str, FeatureMeta]
+    reasons: dict[str, Reason]
+    metrics: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+
+    @property
+    def model_version(self) -> str:
+        return self.scorecard.model_version
+
+    def code_of(self, feature: str) -> str:
+        return next(code for code, r in self.reasons.items() if r.feature == feature)
+
+
+def discrimination(y: np.ndarray, risk: np.ndarray) -> dict[str, float]:
+    """AUC, Gini and KS of a risk ordering (higher = riskier)."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    auc = float(roc_auc_score(y, risk))
+    fpr, tpr, _ = roc_curve(y, risk)
+    return {"auc": round(auc, 6), "gini": round(2 * auc - 1, 6),
+            "ks": round(float(np.max(tpr - fpr)), 6), "rows": int(len(y)),
+            "bad_rate": round(float(np.mean(y)), 6)}
+
+
+def _evaluate(models: TrainedModels, frame: pd.DataFrame, target: str) -> dict[str, Any]:
+    y = target_vector(frame, target, "the validation data")
+    out = {"scorecard": discrimination(y, -models.scorecard.score(frame).astype(float))}
+    out["scorecard_pd"] = discrimination(y, models.scorecard.predict_pd(frame))
+    if models.challenger is not None:
+        p = models.challenger.predict_pd(frame)
+        out["challenger"] = discrimination(y, -models.settings.scale.from_pd(p).astype(float))
+        out["challenger_pd"] = discrimination(y, p)
+    return out
+
+
+def data_fingerprint(*frames: pd.DataFrame) -> str:
+    """SHA-256 of the column names and row hashes of the frames (order-sensitive)."""
+    h = hashlib.sha256()
+    for frame in frames:
+        h.update("\x1f".join(map(str, frame.columns)).encode())
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def train_models(
+    train_frame: pd.DataFrame,
+    target: str,
+    meta: Mapping[str, FeatureMeta] | None = None,
+    *,
+    oot_frame: pd.DataFrame | None = None,
+    settings: TrainSettings | None = None,
+    challenger: bool = True,
+) -> TrainedModels:
+    """Fit both models on the training frame less a holdout; metrics on holdout and OOT."""
+    s = settings or TrainSettings()
+    y = target_vector(train_frame, target)
+    names, metas, _, _ = select_columns(train_frame, target, meta, s)
+    held = stratified_split(y, s.holdout_share, s.seed + 1)
+    fit, hold = train_frame[~held], train_frame[held]
+    sc = train_scorecard(fit, target, metas, settings=s)
+    ch = train_challenger(fit, target, metas, settings=s) if challenger else None
+    models = TrainedModels(sc, ch, s, metas, build_catalog([metas[c] for c in names]))
+    models.metrics = {"holdout": _evaluate(models, hold, target)}
+    if oot_frame is not None:
+        models.metrics["oot"] = _evaluate(models, oot_frame, target)
+    frames = [train_frame] + ([oot_frame] if oot_frame is not None else [])
+    models.fingerprint = data_fingerprint(*frames)
+    return models
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV or Parquet file as a frame; the file is named in every error."""
+    path = Path(path)
+    if not path.is_file():
+        raise SourceFileError("the table file does not exist", where=str(path),
+                              fix="check the path of the table")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix in (".csv", ".txt"):
+            return pd.read_csv(path)
+    except Exception as exc:  # the reader's own message says what is wrong in the file
+        raise SourceFileError(f"cannot read {path.name}: {str(exc).splitlines()[0]}",
+                              where=str(path), fix="check that the file is valid") from exc
+    raise SourceFileError(f"unsupported table format {suffix or '(none)'}", where=str(path),
+                          fix="use a .csv or .parquet file")
+
+
+def _frame_as_of(store: Path, as_of: dt.date) -> pd.DataFrame:
+    from benne.features import compute_features
+    from benne.labels import make_labels
+
+    x = compute_features(store, as_of).to_pandas()
+    y = make_labels(store, as_of)
+    frame = x.merge(y[["person_id", "as_of", "bad"]], on=["person_id", "as_of"], how="inner")
+    if frame.empty:
+        raise InputError(f"no labelled people as of {as_of}", where=str(store),
+                         fix="pick an as-of date with 12 months of credit history after it")
+    return frame
+
+
+def frames_from_store(
+    store: Path, train_as_of: dt.date, oot_as_of: dt.date | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Features as of each date joined (inner) with the labels over the following 12 months.
+
+    The frames keep ``person_id`` and ``as_of``; train with ``exclude=("person_id", "as_of")``.
+    """
+    train = _frame_as_of(store, train_as_of)
+    oot = _frame_as_of(store, oot_as_of) if oot_as_of is not None else None
+    return train, oot

@@ -1,0 +1,11 @@
+"""Scoring: batch scores with band, pd, dimension sub-scores and reason codes.
+
+Public API::
+
+    score_frame(models, frame, *, challenger=False, passthrough=()) -> pandas.DataFrame
+"""
+
+from benne.scoring.batch import score_frame, scores_columns
+from benne.scoring.reasons import TopReasons, dimension_scores, top_reasons
+
+__all__ = ["TopReasons", "dimension_scores", "score_frame", "scores_columns", "top_reasons"]

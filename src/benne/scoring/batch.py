@@ -1,0 +1,178 @@
+"""Batch scoring to the scores table: score, band, pd, dimension sub-scores, reason codes.
+
+The scorecard path never builds a ``(rows, features)`` matrix: rows are cut into blocks of
+``BLOCK`` (cache-sized), and for each block and feature the bin index is one vector, from which
+points, the logit term and the points lost are integer look-ups (``np.take``) in small tables,
+added into running totals and the running top-four reasons. Blocks are independent, so they run
+on a thread pool (NumPy releases the GIL in these loops) and the result does not depend on the
+number of threads.
+
+With ``challenger=True`` the score, band and pd are the challenger's and the reasons come from
+its TreeSHAP contributions (points a feature cost against the model's average person). The
+dimension sub-scores are always the scorecard's: they are shares of each dimension's
+*attainable* range, which only the scorecard's bins define.
+
+A dimension with no feature in the model (e.g. every dimension but "other" for a flat table) is
+NULL for everyone; a dimension is NULL for a person whose features in it are all missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from benne.binning import MonotoneBinner
+from benne.dimensions import DIMENSIONS, dimension_column
+from benne.exceptions import InputError
+from benne.models.data import numeric_column
+from benne.models.reasons import reason_text
+from benne.models.settings import BANDS, band_of
+from benne.models.training import TrainedModels
+from benne.scoring.reasons import (
+    MAX_REASONS,
+    TopReasons,
+    dimension_scores,
+    reason_columns,
+    top_reasons,
+)
+
+__all__ = ["BLOCK", "CHALLENGER_SUFFIX", "score_frame", "scores_columns"]
+
+CHALLENGER_SUFFIX = "+challenger"
+BLOCK = 1 << 16
+
+
+def scores_columns(passthrough: Sequence[str] = ()) -> list[str]:
+    """The columns of the scores table, in order."""
+    return (list(passthrough) + ["model_version", "score", "band", "pd"]
+            + [dimension_column(d) for d in DIMENSIONS]
+            + [f"reason_{i}" for i in range(1, MAX_REASONS + 1)]
+            + [f"reason_{i}_text" for i in range(1, MAX_REASONS + 1)])
+
+
+def _check_columns(frame: pd.DataFrame, needed: Sequence[str], passthrough: Sequence[str]
+                   ) -> None:
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise InputError(f"the input lacks the model's feature column(s) {', '.join(missing)}",
+                         where="the input, columns",
+                         fix="score a table with the features the model was trained on")
+    absent = [c for c in passthrough if c not in frame.columns]
+    if absent:
+        raise InputError(f"pass-through column(s) {', '.join(absent)} are not in the input",
+                         where="the input, columns", fix="name existing columns")
+
+
+class _Scorecard:
+    """The scorecard's tables laid out for the block loop, and the outputs it fills."""
+
+    def __init__(self, models: TrainedModels, frame: pd.DataFrame) -> None:
+        sc = models.scorecard
+        n, k = len(frame), len(sc.features)
+        self.sc = sc
+        self.cols = [numeric_column(frame, f.name) if isinstance(f.binner, MonotoneBinner)
+                     else frame[f.name] for f in sc.features]
+        self.points = [f.points.astype(np.int32) for f in sc.features]
+        self.lost = [np.int32(f.max_points) - p for f, p in zip(sc.features, self.points,
+                                                                  strict=True)]
+        self.logit = [f.coefficient * f.binner.woe_ for f in sc.features]
+        self.dim = [DIMENSIONS.index(f.meta.dimension) if f.meta.dimension in DIMENSIONS
+                    else -1 for f in sc.features]
+        self.k = k
+        self.score = np.empty(n, dtype=np.int32)
+        self.pd = np.empty(n, dtype=np.float64)
+        self.dim_total = np.zeros((len(DIMENSIONS), n), dtype=np.int32)
+        self.dim_present = np.zeros((len(DIMENSIONS), n), dtype=bool)
+        self.top_feature = np.empty((MAX_REASONS, n), dtype=np.int32)
+        self.top_lost = np.empty((MAX_REASONS, n), dtype=np.int32)
+
+    def block(self, start: int, stop: int) -> None:
+        rows = stop - start
+        total = np.zeros(rows, dtype=np.int32)
+        logit = np.full(rows, self.sc.intercept)
+        top = TopReasons(rows, self.k)
+        for j, f in enumerate(self.sc.features):
+            idx = f.binner.bin_index(self.cols[j][start:stop])
+            pts = np.take(self.points[j], idx)
+            total += pts
+            logit += np.take(self.logit[j], idx)
+            top.add(j, np.take(self.lost[j], idx))
+            d = self.dim[j]
+            if d >= 0:
+                self.dim_total[d, start:stop] += pts
+                self.dim_present[d, start:stop] |= idx != f.binner.n_bins_
+        self.score[start:stop] = np.clip(total, self.sc.scale.min, self.sc.scale.max)
+        self.pd[start:stop] = 1.0 / (1.0 + np.exp(-logit))
+        self.top_feature[:, start:stop], self.top_lost[:, start:stop] = top.result()
+
+    def run(self, threads: int) -> None:
+        n = len(self.score)
+        starts = list(range(0, n, BLOCK))
+        if threads <= 1 or len(starts) <= 1:
+            for s in starts:
+                self.block(s, min(s + BLOCK, n))
+            return
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(lambda s: self.block(s, min(s + BLOCK, n)), starts))
+
+
+def score_frame(
+    models: TrainedModels,
+    frame: pd.DataFrame,
+    *,
+    challenger: bool = False,
+    passthrough: Sequence[str] = (),
+    threads: int | None = None,
+) -> pd.DataFrame:
+    """Score every row of ``frame`` (the scores-table contract, see the module docstring).
+
+    ``threads`` defaults to the number of CPUs (at most 8); the output does not depend on it.
+    """
+    sc = models.scorecard
+    ch = models.challenger
+    if challenger and ch is None:
+        raise InputError("this model folder has no challenger", fix="score without --challenger")
+    needed = list(sc.feature_names)
+    if challenger and ch is not None:
+        needed += [c for c in ch.features if c not in needed]
+    _check_columns(frame, needed, passthrough)
+    n = len(frame)
+    card = _Scorecard(models, frame)
+    card.run(threads or min(8, os.cpu_count() or 1))
+    out: dict[str, object] = {c: frame[c].to_numpy() for c in passthrough}
+    if challenger and ch is not None:
+        x = ch.matrix(frame)
+        p = ch.pd_from_margin(ch.margin(x))
+        score = models.settings.scale.from_pd(p)
+        feature, lost = (a.T for a in top_reasons(ch.lost_points(x)))
+        feats = ch.features
+        version = models.model_version + CHALLENGER_SUFFIX
+    else:
+        score, p, feature, lost = card.score, card.pd, card.top_feature, card.top_lost
+        feats = sc.feature_names
+        version = models.model_version
+    out["model_version"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [version])
+    out["score"] = score
+    out["band"] = pd.Categorical.from_codes(band_of(score).astype(np.int8),
+                                            [name for _, name in BANDS])
+    out["pd"] = p
+    for d, dim in enumerate(DIMENSIONS):
+        cols = [f for f in sc.features if f.meta.dimension == dim]
+        if not cols:
+            out[dimension_column(dim)] = np.full(n, np.nan)
+            continue
+        lo, hi = sum(f.min_points for f in cols), sum(f.max_points for f in cols)
+        out[dimension_column(dim)] = dimension_scores(card.dim_total[d], card.dim_present[d],
+                                                      lo, hi)
+    codes = [models.code_of(c) for c in feats]
+    catalog = models.reasons
+
+    def text_of(j: int, pts: int) -> str:
+        return reason_text(catalog[codes[j]], pts)
+
+    out.update(reason_columns(feature, lost, codes, text_of))
+    return pd.DataFrame(out, index=pd.RangeIndex(n))[scores_columns(passthrough)]
