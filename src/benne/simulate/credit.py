@@ -21,6 +21,7 @@ date, among people with a statement in that window) meets the target.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -162,24 +163,26 @@ def person_outcome(acc: Accounts, out: Outcome, n: int, cal: Calendar
     return labelled, bad, first_day
 
 
+@functools.lru_cache(maxsize=8)
 def calibrate_shift(cal: Calendar, p: Params, seed: int) -> float:
     """The intercept shift that gives the target bad rate on a calibration sample.
 
     Common random numbers make the bad rate a (nearly) monotone function of the shift, so a
     bisection converges; the sample depends only on the seed and the parameters, not on the
-    number of people simulated, so every population of a seed shares one calibration.
+    number of people simulated, so every population of a seed shares one calibration (cached
+    per process).
     """
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xCA1B]))
     people = make_people(1, p.calibration_people, cal, p, rng)
     acc = make_accounts(people, cal, p, rng)
     lo, hi = -6.0, 6.0
-    for _ in range(30):
+    for _ in range(40):
         mid = (lo + hi) / 2
         labelled, bad, _ = person_outcome(acc, run_chain(acc, cal.months, p, mid), people.n, cal)
         rate = bad[labelled].mean() if labelled.any() else 0.0
+        if abs(rate - p.target_bad_rate) < 5e-4:
+            return mid
         lo, hi = (mid, hi) if rate < p.target_bad_rate else (lo, mid)
-        if hi - lo < 1e-3:
-            break
     return (lo + hi) / 2
 
 
