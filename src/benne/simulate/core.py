@@ -10,6 +10,7 @@ row group per chunk. The output depends on the seed, the parameters and ``chunk_
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,12 +121,15 @@ def simulate(
     no_credit_share: float = 0.4,
     target_bad_rate: float = 0.06,
     chunk_people: int = 100_000,
+    params: Params | None = None,
 ) -> SimulationSummary:
     """Simulate ``people`` people over ``months`` months from ``start`` into ``out``.
 
     Writes ``<out>/<source>.parquet`` for the nine sources (exactly
     :func:`benne.sources.arrow_schema`) and ``<out>/truth.parquet`` (latent traits and the
     simulated outcome; not a source). The same arguments give byte-identical files.
+    ``params`` changes the model's coefficients (:class:`Params`); ``no_credit_share`` and
+    ``target_bad_rate`` always replace its two fields of the same names.
     """
     if people < 1:
         raise InputError(f"people must be >= 1; got {people}.", fix="pass --people 1000")
@@ -135,7 +139,8 @@ def simulate(
     if seed < 0:
         raise InputError(f"seed must be >= 0; got {seed}.", fix="pass a non-negative seed")
     cal = Calendar(start, months)
-    p = Params(no_credit_share=no_credit_share, target_bad_rate=target_bad_rate)
+    p = dataclasses.replace(params or Params(), no_credit_share=no_credit_share,
+                            target_bad_rate=target_bad_rate)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     width = person_width(people)

@@ -62,3 +62,15 @@ def test_as_of_is_half_way_through_the_window(small: SimulationSummary) -> None:
     assert small.end == dt.date(2023, 11, 15)
     sales = pq.read_table(small.paths["merchant_sales"]).column("day").to_numpy()
     assert sales.min() >= np.datetime64(small.start) and sales.max() < np.datetime64(small.end)
+
+
+def test_params_change_the_model(tmp_path: Path) -> None:
+    """A population without shops still writes both shop files, empty, in their schemas."""
+    from benne.simulate import Params
+
+    summary = simulate(400, tmp_path, seed=1, months=4, params=Params(shop_owner_rate=0.0))
+    assert summary.rows["merchants"] == summary.rows["merchant_sales"] == 0
+    assert pq.read_table(summary.paths["merchants"]).num_rows == 0
+    assert not any(p.product == "merchant_loan"
+                   for p in pq.read_table(summary.paths["credit"], columns=["product"])
+                   .to_pandas().itertuples())
