@@ -179,7 +179,7 @@ def _map_columns(f: InputFile, names: list[str], *, hint: str = "") -> None:
             f"required column {missing[0]} is missing"
             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
             where=f"file {f.path}",
-            fix=hint or f"a {f.source.name} file needs columns "
+            fix=hint or f"the {f.source.name} source needs columns "
                         f"{', '.join(f.source.required_fields)}",
         )
 
@@ -238,6 +238,11 @@ def _open_csv(f: InputFile, opts: CsvOptions, block_size: int, handler=None, col
 
 
 def _file_error(f: InputFile, what: str, exc: BaseException, fix: str) -> SourceFileError:
+    if isinstance(exc, UnicodeDecodeError):
+        bad = exc.object[exc.start:exc.start + 1].hex()
+        return SourceFileError(f"cannot decode {f.path.name} as {exc.encoding} (byte 0x{bad})",
+                               where=f"file {f.path}",
+                               fix="pass the file's --encoding, e.g. --encoding latin-1")
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return SourceFileError(f"cannot read {f.path.name} as {what}: {msg}", where=f"file {f.path}",
                            fix=fix)
@@ -290,8 +295,9 @@ def inspect(f: InputFile, opts: CsvOptions) -> None:
         if not opts.header:
             f.columns = {n: f"f{i}" for i, n in enumerate(f.columns)}
         f.text_columns = set(f.columns)
-    else:
-        f.text_columns = {fld.name for fld in f.source.fields}
+    else:  # JSON Lines: every field is read as text, a missing key as null
+        f.columns = {fld.name: fld.name for fld in f.source.fields}
+        f.text_columns = set(f.columns)
 
 
 def _row_numbers(start: int, n: int, skipped: list[int]) -> np.ndarray:
@@ -406,7 +412,7 @@ def _jsonl_chunks(f: InputFile, opts: CsvOptions, chunk_rows: int) -> Iterator[C
         if missing:
             raise SourceFileError(f"required column {missing[0]} is missing",
                                   where=f"file {f.path}",
-                                  fix=f"a {f.source.name} record needs "
+                                  fix=f"the {f.source.name} source needs "
                                       f"{', '.join(f.source.required_fields)}")
     yield flush()
 

@@ -136,7 +136,9 @@ def view_sql(f: InputFile, from_sql: str, now: datetime, key: str | None) -> str
     """A SELECT over ``from_sql`` giving ``_row``, the raw columns (``_raw_<field>``), the typed
     schema columns, ``_problem`` (``field<SEP>reason`` or NULL) and ``_rid``."""
     source = f.source
-    raw = [f"{quote(col)} AS {quote('_raw_' + name)}" for name, col in f.columns.items()]
+    # Parquet is scanned as written; text chunks already carry the schema's names
+    raw = [f"{quote(col if f.format == 'parquet' else name)} AS {quote('_raw_' + name)}"
+           for name, col in f.columns.items()]
     inner = ", ".join(["_row", *raw])
     typed = ", ".join(f"{_typed(f, fld, key)} AS {quote(fld.name)}" for fld in source.fields)
     whens = " ".join(

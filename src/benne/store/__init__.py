@@ -32,16 +32,18 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 BOOKKEEPING_TABLES = ("quarantine", "ingest_log", "excluded_records", "scores_history")
 
 
+def _first(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> object:
+    """First value of a query, reading the whole result (DuckDB wants results finished)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     """The store's schema version; 0 for an empty database."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_name = 'schema_version' AND table_schema = 'main'"
-    ).fetchone()
-    if not exists or not exists[0]:
+    if not _first(con, "SELECT count(*) FROM information_schema.tables "
+                       "WHERE table_name = 'schema_version' AND table_schema = 'main'"):
         return 0
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+    return int(_first(con, "SELECT max(version) FROM schema_version") or 0)
 
 
 def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
@@ -157,17 +159,12 @@ def exclude_record(
     Returns False when the record was already excluded (the first reason and date stand).
     """
     src = get_source(source)
-    found = con.execute(
-        f"SELECT count(*) FROM {quote(src.name)} WHERE _record_id = ?", [record_id]
-    ).fetchone()
-    if not found or not found[0]:
+    if not _first(con, f"SELECT count(*) FROM {quote(src.name)} WHERE _record_id = ?",
+                  [record_id]):
         raise NotFoundError(f"no {src.name} record {record_id!r} in the store",
                             fix="use the _record_id shown by the person's data download")
-    exists = con.execute(
-        "SELECT count(*) FROM excluded_records WHERE source = ? AND record_id = ?",
-        [src.name, record_id],
-    ).fetchone()
-    if exists and exists[0]:
+    if _first(con, "SELECT count(*) FROM excluded_records WHERE source = ? AND record_id = ?",
+              [src.name, record_id]):
         return False
     con.execute("INSERT INTO excluded_records VALUES (?, ?, ?, ?)",
                 [src.name, record_id, reason, since])
