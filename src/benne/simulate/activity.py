@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from benne.simulate.arrow import categories, dates, fixed_ids, table, timestamps
 from benne.simulate.params import Calendar, Params
-from benne.simulate.population import People, person_ids, sigmoid
+from benne.simulate.population import People, person_digits, person_ids, sigmoid
 from benne.sources import BILLER_TYPES, ORDER_CATEGORIES
 
 __all__ = ["bills_table", "orders_table", "savings_table", "transfers_table"]
@@ -92,13 +92,13 @@ def orders_table(people: People, cal: Calendar, width: int, merchants: np.ndarra
         shop = merchants[rng.integers(0, len(merchants), m)]
         no_shop = rng.random(m) < 0.3
     else:
-        shop, no_shop = np.zeros(m, dtype=np.int64), np.ones(m, dtype=bool)
-    mid = fixed_ids("M", [(shop, width)])
+        shop, no_shop = np.full(m, people.number[0]), np.ones(m, dtype=bool)
+    mid = fixed_ids("M", [person_digits(people, width)[shop - people.number[0]]])
     if no_shop.any():
         mid = pc.if_else(pa.array(no_shop), pa.nulls(m, pa.string()), mid)
     seq = _within_person_seq(counts)
     return table("orders", {
-        "order_id": fixed_ids("O", [(people.number[who], width), (seq, 6)]),
+        "order_id": fixed_ids("O", [person_digits(people, width)[who], (seq, 6)]),
         "person_id": person_ids(people, who, width),
         "merchant_id": mid,
         "ordered_at": timestamps(day, hour * 3600 + rng.integers(0, 3600, m)),
@@ -147,7 +147,7 @@ def bills_table(people: People, cal: Calendar, width: int, p: Params,
     unpaid = ~on_time & (rng.random(r) < sigmoid(-2.2 - 0.7 * c[who_r] + 1.2 * shock))
     unpaid |= paid >= cal.end_day  # not paid yet when the data was extracted
     return table("bills", {
-        "bill_id": fixed_ids("B", [(people.number[who_r], width), (biller_r, 1), (month, 3)]),
+        "bill_id": fixed_ids("B", [person_digits(people, width)[who_r], (biller_r, 1), (month, 3)]),
         "person_id": person_ids(people, who_r, width),
         "biller_type": categories(biller_r, BILLER_TYPES),
         "issued_at": dates(issued),
@@ -243,7 +243,7 @@ def transfers_table(people: People, cal: Calendar, width: int, p: Params,
     day, amount = day[keep][order], amount[keep][order]
     m = len(payer)
     return table("transfers", {
-        "transfer_id": fixed_ids("T", [(people.number[payer], width),
+        "transfer_id": fixed_ids("T", [person_digits(people, width)[payer],
                                        (_within_person_seq(np.bincount(payer, minlength=n)), 6)]),
         "from_person": person_ids(people, payer, width),
         "to_person": person_ids(people, payee, width),

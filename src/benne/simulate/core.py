@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,20 +153,34 @@ def simulate(
     writers = {name: pq.ParquetWriter(path, arrow_schema(name)) for name, path in paths.items()}
     truth_writer = pq.ParquetWriter(summary.truth, TRUTH_SCHEMA)
     labelled = bad = 0
+
+    def write(tables: dict[str, pa.Table], truth: pa.Table) -> None:
+        for name, tab in tables.items():
+            writers[name].write_table(tab)
+        truth_writer.write_table(truth)
+
+    # Parquet encoding releases the GIL: one thread writes chunk i while chunk i + 1 is
+    # generated, so a second core is used and at most two chunks are held in memory.
+    pool = ThreadPoolExecutor(max_workers=1)
+    pending: Future[None] | None = None
     try:
         with console.task(f"simulating {people:,} people", total=people) as advance:
             for number, first in enumerate(range(1, people + 1, chunk_people)):
                 n = min(chunk_people, people + 1 - first)
                 tables, truth = _chunk(number, first, n, cal, p, shift, width, seed)
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(write, tables, truth)
                 for name, tab in tables.items():
-                    writers[name].write_table(tab)
                     summary.rows[name] += tab.num_rows
-                truth_writer.write_table(truth)
                 is_labelled = truth.column("labelled").to_numpy()
                 labelled += int(is_labelled.sum())
                 bad += int((truth.column("defaulted").to_numpy() & is_labelled).sum())
                 advance(n)
+            if pending is not None:
+                pending.result()
     finally:
+        pool.shutdown(wait=True)
         for w in writers.values():
             w.close()
         truth_writer.close()

@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from benne.simulate.arrow import categories, dates, fixed_ids, table
 from benne.simulate.params import Calendar, Params
-from benne.simulate.population import People, make_people, person_ids, sigmoid
+from benne.simulate.population import People, make_people, person_digits, person_ids, sigmoid
 from benne.sources import CREDIT_PRODUCTS, CREDIT_STATUSES
 
 __all__ = ["Accounts", "Outcome", "calibrate_shift", "credit_table", "make_accounts", "run_chain"]
@@ -213,7 +213,7 @@ def credit_table(people: People, acc: Accounts, out: Outcome, cal: Calendar, wid
     dpd = np.where(grace, rng.integers(1, 25, r), dpd)
     day = cal.month_starts[t] + acc.statement_offset[idx_a]
     return table("credit", {
-        "account_id": fixed_ids("A", [(people.number[owner], width), (acc.seq[idx_a], 2)]),
+        "account_id": fixed_ids("A", [person_digits(people, width)[owner], (acc.seq[idx_a], 2)]),
         "person_id": person_ids(people, owner, width),
         "product": categories(prod, CREDIT_PRODUCTS),
         "statement_at": dates(day),

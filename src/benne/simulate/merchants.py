@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from benne.simulate.arrow import categories, dates, fixed_ids, table
 from benne.simulate.params import Calendar, Params
-from benne.simulate.population import People, person_ids, sigmoid
+from benne.simulate.population import People, person_digits, person_ids, sigmoid
 from benne.sources import MERCHANT_CATEGORIES
 
 __all__ = ["Shops", "make_shops", "merchant_sales_table", "merchants_table"]
@@ -74,7 +74,7 @@ def make_shops(people: People, cal: Calendar, p: Params, rng: np.random.Generato
 
 def merchants_table(people: People, shops: Shops, width: int) -> pa.Table:
     return table("merchants", {
-        "merchant_id": fixed_ids("M", [(people.number[shops.owner], width)]),
+        "merchant_id": fixed_ids("M", [person_digits(people, width)[shops.owner]]),
         "owner_person_id": person_ids(people, shops.owner, width),
         "opened_at": dates(shops.opened_day),
         "category": categories(shops.category, MERCHANT_CATEGORIES),
@@ -107,7 +107,7 @@ def merchant_sales_table(people: People, shops: Shops, cal: Calendar, width: int
     rating = np.clip(np.round(rng.normal(4.1 + 0.35 * shops.quality[shop_idx], spread), 1),
                      1.0, 5.0)
     return table("merchant_sales", {
-        "merchant_id": fixed_ids("M", [(people.number[shops.owner][shop_idx], width)]),
+        "merchant_id": fixed_ids("M", [person_digits(people, width)[shops.owner][shop_idx]]),
         "day": dates(day[t]),
         "gmv": np.round(gmv, 2),
         "orders": orders.astype(np.int64),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from benne.simulate.arrow import categories, dates, fixed_ids, table, timestamps
+from benne.simulate.arrow import categories, dates, digits, fixed_ids, table, timestamps
 from benne.simulate.params import Calendar, Params
 from benne.sources import DEVICE_OS, GENDERS
 
@@ -39,8 +39,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _std(x: np.ndarray) -> np.ndarray:
-    """Standardise with fixed population moments would need a second pass; chunk moments are
-    close enough at chunk sizes of thousands and keep chunks independent."""
+    """Standardise with the chunk's own moments: population moments would need a second pass
+    over every chunk, and at thousands of people a chunk's moments are as good."""
     sd = x.std()
     return (x - x.mean()) / (sd if sd > 0 else 1.0)
 
@@ -62,6 +62,7 @@ class People:
     registered_day: np.ndarray
     has_credit: np.ndarray
     shock: np.ndarray  # (people, months) bool: a job loss or illness spell is running
+    id_digits: np.ndarray | None = None  # formatted person numbers, see person_digits
 
     @property
     def n(self) -> int:
@@ -148,8 +149,16 @@ def make_people(first: int, n: int, cal: Calendar, p: Params,
     )
 
 
-def person_ids(people: People, numbers_index: np.ndarray, width: int) -> pa.StringArray:
-    return fixed_ids("P", [(people.number[numbers_index], width)])
+def person_digits(people: People, width: int) -> np.ndarray:
+    """The chunk's person numbers formatted once (rows are reused by every source)."""
+    if people.id_digits is None or people.id_digits.shape[1] != width:
+        people.id_digits = digits(people.number, width)
+    return people.id_digits
+
+
+def person_ids(people: People, index: np.ndarray, width: int) -> pa.StringArray:
+    """``person_id`` of the people at ``index`` (positions in the chunk)."""
+    return fixed_ids("P", [person_digits(people, width)[index]])
 
 
 def identity_table(people: People, cal: Calendar, width: int,
