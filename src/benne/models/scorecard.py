@@ -225,15 +225,18 @@ def train_scorecard(
     bins = {c: binners[c].bin_index(frame[c] if kinds[c] == "categorical"
                                     else numeric_column(frame, c)) for c in cands}
     woe = np.column_stack([binners[c].woe_[bins[c]] for c in cands])
-    kept, dropped = _prune_correlated(woe, np.array([binners[c].iv_ for c in cands]), s.max_corr)
+    woe_iv = np.array([binners[c].iv_ for c in cands])
+    kept, dropped = _prune_correlated(woe, woe_iv, s.max_corr)
     for j, k in dropped.items():
         selection[cands[j]].update(status="correlated", why=f"|r| > {s.max_corr} with {cands[k]}")
     active = sorted(kept)  # frame order
     while True:
         coef, intercept = _logistic(woe[:, active], y)
         wrong = [a for a, c in zip(active, coef, strict=True) if c >= 0]
-        if not wrong or len(wrong) == len(active):
+        if not wrong or len(active) == 1:
             break
+        if len(wrong) == len(active):  # keep the strongest alone: one WoE column fits right
+            wrong = [a for a in active if a != max(active, key=lambda a: (woe_iv[a], -a))]
         for a in wrong:
             selection[cands[a]].update(status="wrong sign",
                                        why="its coefficient would make points move against risk")

@@ -70,11 +70,11 @@ def _check_columns(frame: pd.DataFrame, needed: Sequence[str], passthrough: Sequ
 class _Scorecard:
     """The scorecard's tables laid out for the block loop, and the outputs it fills."""
 
-    def __init__(self, models: TrainedModels, frame: pd.DataFrame) -> None:
+    def __init__(self, models: TrainedModels, frame: pd.DataFrame, source: str) -> None:
         sc = models.scorecard
         n, k = len(frame), len(sc.features)
         self.sc = sc
-        self.cols = [numeric_column(frame, f.name) if isinstance(f.binner, MonotoneBinner)
+        self.cols = [numeric_column(frame, f.name, source) if isinstance(f.binner, MonotoneBinner)
                      else frame[f.name] for f in sc.features]
         self.points = [f.points.astype(np.int32) for f in sc.features]
         self.lost = [np.int32(f.max_points) - p for f, p in zip(sc.features, self.points,
@@ -127,10 +127,12 @@ def score_frame(
     challenger: bool = False,
     passthrough: Sequence[str] = (),
     threads: int | None = None,
+    source: str = "the input",
 ) -> pd.DataFrame:
     """Score every row of ``frame`` (the scores-table contract, see the module docstring).
 
     ``threads`` defaults to the number of CPUs (at most 8); the output does not depend on it.
+    ``source`` names the input in errors (a file name, say).
     """
     sc = models.scorecard
     ch = models.challenger
@@ -141,11 +143,11 @@ def score_frame(
         needed += [c for c in ch.features if c not in needed]
     _check_columns(frame, needed, passthrough)
     n = len(frame)
-    card = _Scorecard(models, frame)
+    card = _Scorecard(models, frame, source)
     card.run(threads or min(8, os.cpu_count() or 1))
     out: dict[str, object] = {c: frame[c].to_numpy() for c in passthrough}
     if challenger and ch is not None:
-        x = ch.matrix(frame)
+        x = ch.matrix(frame, source)
         p = ch.pd_from_margin(ch.margin(x))
         score = models.settings.scale.from_pd(p)
         feature, lost = (a.T for a in top_reasons(ch.lost_points(x)))

@@ -45,7 +45,8 @@ def score(model_dir: Path | None, input_path: Path, out: Path, challenger: bool)
     passthrough = [c for c in frame.columns if c not in used]
     t0 = time.perf_counter()
     with console.stage(f"scoring {len(frame):,} rows"):
-        scores = score_frame(models, frame, challenger=challenger, passthrough=passthrough)
+        scores = score_frame(models, frame, challenger=challenger, passthrough=passthrough,
+                             source=input_path.name)
     seconds = time.perf_counter() - t0
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":

@@ -1,0 +1,78 @@
+"""``benne train --table``, ``benne score`` and ``benne export-sql`` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from benne.cli import main
+
+from .conftest import synthetic_frame
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("cli")
+    synthetic_frame(3000, seed=5).to_csv(d / "table.csv", index=False)
+    return d
+
+
+def test_train_score_export(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--json", "train", "--table", str(work / "table.csv"), "--target", "bad",
+                 "--special-values=-9", "--exclude", "person_id", "--out", str(work / "m")])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert "credit__worst_dpd_365d" in summary["features"] and "gender" not in summary["features"]
+    for ext in ("csv", "parquet"):
+        out = work / f"scores.{ext}"
+        assert main(["score", "--model", str(work / "m"), "--input", str(work / "table.csv"),
+                     "--out", str(out)]) == 0
+        scores = pd.read_csv(out) if ext == "csv" else pd.read_parquet(out)
+        # the columns the model does not use pass through first
+        assert list(scores.columns[:3]) == ["person_id", "transfers__noise", "gender"]
+        assert scores.columns.get_loc("model_version") == scores.columns.get_loc("bad") + 1
+        assert {"score", "band", "pd", "dim_identity", "reason_4", "reason_1_text"} \
+            <= set(scores.columns)
+        assert scores["dim_identity"].isna().all()   # flat table: no dimensions
+        assert len(scores) == 3000
+    assert main(["score", "--model", str(work / "m"), "--input", str(work / "table.csv"),
+                 "--out", str(work / "ch.csv"), "--challenger"]) == 0
+    ch = pd.read_csv(work / "ch.csv")
+    assert ch["model_version"].str.endswith("+challenger").all()
+    capsys.readouterr()
+    assert main(["export-sql", "--model", str(work / "m"), "--out", str(work / "s.sql")]) == 0
+    con = duckdb.connect()
+    table = str(work / "table.csv")
+    got = con.execute(f"SELECT {(work / 's.sql').read_text()} FROM read_csv_auto('{table}')"
+                      ).fetchnumpy()
+    np.testing.assert_array_equal(next(iter(got.values())).astype(int),
+                                  pd.read_csv(work / "scores.csv")["score"].to_numpy())
+
+
+def test_user_errors_are_one_line(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    frame = pd.read_csv(work / "table.csv")
+    frame["orders__returns_365d"] = frame["orders__returns_365d"].astype(object)
+    frame.loc[41, "orders__returns_365d"] = "lots"
+    frame.to_csv(work / "broken.csv", index=False)
+    if not (work / "m").exists():
+        main(["train", "--table", str(work / "table.csv"), "--target", "bad", "--out",
+              str(work / "m")])
+    capsys.readouterr()
+    code = main(["score", "--model", str(work / "m"), "--input", str(work / "broken.csv"),
+                 "--out", str(work / "x.csv")])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert code == 2 and err.startswith("error: ")
+    assert "broken.csv, row 42, field orders__returns_365d" in err
+    assert main(["train", "--table", str(work / "table.csv"), "--target", "city",
+                 "--out", str(work / "n")]) == 2
+    assert "field city" in capsys.readouterr().err
+    assert main(["score", "--model", str(work / "nope"), "--input", str(work / "table.csv"),
+                 "--out", str(work / "x.csv")]) == 2
+    assert main(["train", "--table", str(work / "table.csv"), "--target", "bad",
+                 "--special-values=-9,x", "--out", str(work / "n")]) == 2
+    assert "--special-values" in capsys.readouterr().err
