@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benne.binning import MonotoneBinner, PrebinStats, quantile_edges
+from benne.binning import MonotoneBinner, PrebinStats, prebin_stats, quantile_edges
 from tests.property.strategies_models import SPECIALS, directions, labelled_column
 
 
@@ -56,3 +56,11 @@ def test_woe_is_monotone_where_constrained(data, direction, max_bins, share) -> 
         assert np.all(np.diff(woe) > 0)
     if direction != "auto":
         assert b.direction_ == direction
+
+
+@given(labelled_column(), st.integers(2, 60))
+def test_sorted_fast_path_equals_row_by_row_counting(data, max_prebins) -> None:
+    x, y = data
+    fast = prebin_stats(x, y, max_prebins=max_prebins, special_values=SPECIALS)
+    slow = PrebinStats.empty(quantile_edges(x, max_prebins, SPECIALS), SPECIALS).add(x, y)
+    assert fast == slow

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from benne.binning.solver import monotone_merge, smoothed_woe
-from benne.binning.stats import PrebinStats, prebin_index, quantile_edges
+from benne.binning.stats import PrebinStats, prebin_index, prebin_stats
 from benne.exceptions import InputError, NotFittedError
 
 __all__ = ["CategoricalBinner", "MonotoneBinner"]
@@ -177,8 +177,8 @@ class MonotoneBinner(_Binner):
         if v.ndim != 1:
             raise InputError(f"x must be one column; got shape {v.shape}.")
         bad = _labels(y, v.size)
-        edges = quantile_edges(v, self.max_prebins, sv)
-        return self.fit_stats(PrebinStats.empty(edges, sv).add(v, bad))
+        return self.fit_stats(prebin_stats(v, bad, max_prebins=self.max_prebins,
+                                           special_values=tuple(sv)))
 
     def fit_stats(self, stats: PrebinStats) -> MonotoneBinner:
         """Solve on counts an engine computed (e.g. per Spark partition, then merged)."""

