@@ -3,7 +3,7 @@
 A *world* is ``{"tables": {source: [row dict, ...]}, "excluded": [(source, record_id)],
 "scores": [score row dict]}``. Event dates cluster on the edges that matter (window starts,
 the day before as-of, as-of itself, after as-of) so boundary mistakes are found quickly.
-:func:`write_store` writes a world as a DuckDB store with the contract's tables.
+:func:`write_store` writes a world into a real store (``benne.store.open_store``).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 from hypothesis import strategies as st
 
 from benne.sources import ORDER_CATEGORIES, SOURCES, arrow_schema
+from benne.store import open_store
 
 __all__ = ["AS_OF", "record_id", "worlds", "write_store"]
 
@@ -34,28 +34,26 @@ def record_id(source: str, row: dict[str, Any]) -> str:
 
 
 def write_store(path: Path, world: dict[str, Any]) -> Path:
-    """A DuckDB store holding ``world``: source tables, excluded_records, scores_history."""
-    con = duckdb.connect(str(path))
+    """A real store (``benne.store.open_store``) holding ``world``: source tables,
+    excluded_records and scores_history."""
+    con = open_store(path)
     try:
         for name in SOURCES:
             rows = world["tables"].get(name, [])
             schema = arrow_schema(name)
-            data = {f.name: [r.get(f.name) for r in rows] for f in schema}
-            table = pa.table(data, schema=schema).append_column(
-                "_record_id", pa.array([record_id(name, r) for r in rows], pa.string())
-            )
+            table = pa.table({f.name: [r.get(f.name) for r in rows] for f in schema},
+                             schema=schema)
             con.register("incoming", table)
-            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM incoming')
+            cols = ", ".join(f'"{f.name}"' for f in schema)
+            con.execute(f'INSERT INTO "{name}" ({cols}, _version, _loaded_at, _ingest_id) '
+                        f"SELECT {cols}, 1, TIMESTAMP '2024-01-01', 0 FROM incoming")
             con.unregister("incoming")
-        con.execute("CREATE OR REPLACE TABLE excluded_records (source VARCHAR, record_id VARCHAR,"
-                    " reason VARCHAR, since TIMESTAMP)")
         for source, rid in world.get("excluded", []):
             con.execute("INSERT INTO excluded_records VALUES (?, ?, 'dispute', ?)",
                         [source, rid, dt.datetime(2024, 1, 1)])
-        con.execute("CREATE OR REPLACE TABLE scores_history (person_id VARCHAR, as_of DATE,"
-                    " model_version VARCHAR, score INTEGER)")
         for s in world.get("scores", []):
-            con.execute("INSERT INTO scores_history VALUES (?, ?, ?, ?)",
+            con.execute("INSERT INTO scores_history (person_id, as_of, model_version, score) "
+                        "VALUES (?, ?, ?, ?)",
                         [s["person_id"], s["as_of"], s["model_version"], s["score"]])
     finally:
         con.close()
