@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benne.exceptions import StoreError, ValidationError
+from benne.exceptions import NotFoundError, StoreError, ValidationError
 
 __all__ = ["add_months", "make_labels"]
 
@@ -59,7 +59,7 @@ def make_labels(
                               where="dpd_threshold", fix="use e.g. 90")
     path = Path(store)
     if not path.is_file():
-        raise StoreError(f"store {path} does not exist", where=str(path),
+        raise NotFoundError(f"store {path} does not exist", where=str(path),
                          fix="load data first with 'benne ingest' or pass --db")
     end = add_months(as_of, horizon_months)
     with duckdb.connect(str(path), read_only=True) as con:

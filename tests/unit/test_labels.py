@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benne.exceptions import StoreError, ValidationError
+from benne.exceptions import NotFoundError, ValidationError
 from benne.labels import add_months, make_labels
 from tests.property.strategies_features import write_store
 
@@ -67,5 +67,5 @@ def test_bad_input_is_refused(store: Path, tmp_path: Path) -> None:
         make_labels(store, AS_OF, horizon_months=0)
     with pytest.raises(ValidationError, match="as_of must be a date"):
         make_labels(store, "2023-01-01")  # type: ignore[arg-type]
-    with pytest.raises(StoreError, match="does not exist"):
+    with pytest.raises(NotFoundError, match="does not exist"):
         make_labels(tmp_path / "missing.duckdb", AS_OF)

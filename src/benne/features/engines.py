@@ -29,7 +29,7 @@ import ibis
 import pyarrow as pa
 
 from benne import console
-from benne.exceptions import ConfigError, StoreError
+from benne.exceptions import ConfigError, NotFoundError, StoreError
 from benne.features.asof import INPUT_PREFIX, SPINE, build_expression, input_schemas
 from benne.features.registry import FEATURES
 
@@ -111,7 +111,7 @@ class DuckDBEngine(Engine):
 
         path = Path(store)
         if not path.is_file():
-            raise StoreError(f"store {path} does not exist", where=str(path),
+            raise NotFoundError(f"store {path} does not exist", where=str(path),
                              fix="load data first with 'benne ingest' or pass --db")
         self.con = duckdb.connect()
         escaped = str(path).replace("'", "''")

@@ -1,0 +1,157 @@
+"""``benne features``: list the feature registry, or compute a features table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from benne import console
+
+__all__ = ["register"]
+
+
+def _compute_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+                     help="Decision date (YYYY-MM-DD): only events strictly before it count."),
+        click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
+                     help="DuckDB store (default: the store of benne.toml)."),
+        click.option("--people", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+                     help="CSV or Parquet with person_id (and optionally as_of per person)."),
+        click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb",
+                     show_default=True, help="Where to compute."),
+        click.option("--lake", type=click.Path(path_type=Path, file_okay=False, exists=True),
+                     help="Spark only: folder of <table>.parquet (default: export the store)."),
+        click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Output Parquet file."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _read_people(path: Path) -> Any:
+    """A people file as pandas: person_id, and as_of when the file has it."""
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    from benne.exceptions import SourceFileError
+
+    try:
+        if path.suffix.lower() == ".parquet":
+            table = pq.read_table(path)
+        else:
+            table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
+                column_types={"person_id": "string"}))
+    except Exception as exc:  # pyarrow raises several error types for unreadable files
+        raise SourceFileError(f"cannot read people file: {exc}", where=str(path),
+                              fix="give a CSV or Parquet file with a person_id column") from exc
+    if "person_id" not in table.column_names:
+        raise SourceFileError("people file has no person_id column", where=str(path),
+                              fix="add a person_id column (and optionally as_of)")
+    return table.to_pandas()
+
+
+def _compute(as_of: dt.datetime | None, db: Path | None, people: Path | None, engine: str,
+             lake: Path | None, out: Path | None) -> None:
+    import time
+
+    import pyarrow.parquet as pq
+
+    from benne.config import load_settings
+    from benne.features import compute_features
+
+    if out is None:
+        raise click.UsageError("Missing option '--out'.")
+    frame = _read_people(people) if people is not None else None
+    per_person = frame is not None and "as_of" in frame.columns
+    if as_of is None and not per_person:
+        raise click.UsageError("Missing option '--as-of' (or an as_of column in --people).")
+    store = db if db is not None else (None if lake is not None else load_settings().store)
+    started = time.perf_counter()
+    if per_person:
+        target: Any = frame
+        who = None
+    else:
+        target = as_of.date() if as_of is not None else None
+        who = frame["person_id"].astype(str).tolist() if frame is not None else None
+    table = compute_features(store, target, engine=engine, people=who, lake=lake)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with console.stage(f"writing {out.name}"):
+        pq.write_table(table, out)
+    seconds = time.perf_counter() - started
+    summary = {"out": str(out), "rows": table.num_rows, "features": table.num_columns - 2,
+               "engine": engine, "seconds": round(seconds, 2)}
+    console.emit(summary, f"wrote {table.num_rows} rows x {table.num_columns - 2} features to "
+                          f"{out} ({engine}, {seconds:.1f} s)")
+
+
+@click.group("features", invoke_without_command=True)
+@_compute_options
+@click.pass_context
+def features(ctx: click.Context, **options: Any) -> None:
+    """Build point-in-time features as of a date, or list them.
+
+    Without a subcommand this computes the features table (same as `features compute`):
+    one row per person, person_id, as_of, then every feature; only events strictly before
+    the as-of date count.
+
+    \b
+    Example:
+      benne features --as-of 2024-01-01 --out features.parquet
+      benne features list
+      benne features compute --as-of 2024-01-01 --engine spark --out features.parquet
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if all(v is None or (k == "engine" and v == "duckdb") for k, v in options.items()):
+        click.echo(ctx.get_help())
+        return
+    _compute(**options)
+
+
+@features.command("compute")
+@_compute_options
+def compute(**options: Any) -> None:
+    """Compute the features table for everyone (or --people) as of a date.
+
+    \b
+    Example:
+      benne features compute --as-of 2024-01-01 --db benne.duckdb --out features.parquet
+      benne features compute --people dates.csv --out features.parquet
+    """
+    _compute(**options)
+
+
+@features.command("list")
+@click.option("--dimension", help="Only features of this dimension.")
+def list_features(dimension: str | None) -> None:
+    """List every feature: name, dimension, direction of risk, description and tip.
+
+    \b
+    Example:
+      benne features list
+      benne features list --dimension fulfilment --json
+    """
+    from benne.dimensions import DIMENSIONS
+    from benne.exceptions import NotFoundError
+    from benne.features.registry import FEATURES
+
+    if dimension is not None and dimension not in DIMENSIONS:
+        raise NotFoundError(f"unknown dimension {dimension!r}",
+                            fix=f"use one of {', '.join(DIMENSIONS)}")
+    chosen = [f for f in FEATURES if dimension is None or f.dimension == dimension]
+    lines = []
+    for f in chosen:
+        windows = ",".join(f.describe()["windows"]) or "all history"
+        lines.append(f"{f.name:<46} {f.dimension:<15} {f.direction:<10} {windows:<14} "
+                     f"{f.description}  Tip: {f.tip}")
+    console.emit({"features": [f.describe() for f in chosen]}, "\n".join(lines))
+
+
+def register(app: click.Group) -> None:
+    app.add_command(features)
