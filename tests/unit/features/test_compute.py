@@ -79,8 +79,9 @@ def test_per_person_dates_table_is_validated(store: Path) -> None:
     table = compute_features(store, frame)
     assert table.column("as_of").to_pylist() == [dt.date(2024, 1, 15), AS_OF]
     assert table.column("bills__count_365d").to_pylist() == [1.0, 2.0]
-    with pytest.raises(ValidationError, match="row 2, field person_id"):
+    with pytest.raises(ValidationError) as err:
         compute_features(store, pd.DataFrame({"person_id": ["p1", None], "as_of": [AS_OF] * 2}))
+    assert err.value.where == "as-of table, row 2, field person_id"
     with pytest.raises(ValidationError, match="no column 'as_of'"):
         compute_features(store, pd.DataFrame({"person_id": ["p1"]}))
 
