@@ -136,6 +136,12 @@ def ingest(
     ``now`` is the load time: it stamps ``_loaded_at`` and bounds "absurdly in the future"
     (after ``now`` + 366 days); pass it for reproducible loads (``None`` = the current time).
     ``format`` forces csv, parquet or jsonl instead of going by the file extension.
+    ``chunk_rows`` bounds how many CSV or JSON Lines rows are held at once (Parquet is streamed
+    by DuckDB itself). ``pseudonymize_key`` turns every personal field into a keyed hash
+    (:func:`pseudonym`) before anything is stored.
+
+    Raises :class:`~benne.exceptions.SourceFileError` (nothing loaded) for a file-level
+    problem; refused rows never raise, they are counted in ``quarantined``.
     """
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be >= 1; got {chunk_rows}")

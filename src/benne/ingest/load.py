@@ -84,22 +84,26 @@ class ChunkLoader:
                     + view_sql(self.f, from_sql, self.now, self.key))
         counts = Counts(rows_read=rows_read + len(malformed))
         counts.quarantined = self._quarantine(malformed)
+        valid = counts.rows_read - counts.quarantined
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _multi_h AS SELECT hash(_rid) AS h FROM _v "
             "WHERE _problem IS NULL GROUP BY h HAVING count(*) > 1"
         )
         if scalar(con, "SELECT count(*) FROM _multi_h") == 0:
-            self._apply("SELECT * FROM _v WHERE _problem IS NULL", counts)
+            self._apply("SELECT * FROM _v WHERE _problem IS NULL", counts, valid)
         else:
-            self._apply("SELECT * FROM _v WHERE _problem IS NULL "
-                        "AND hash(_rid) NOT IN (SELECT h FROM _multi_h)", counts)
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE _multi AS SELECT *, row_number() OVER "
                 "(PARTITION BY _rid ORDER BY _row) AS _gen FROM _v WHERE _problem IS NULL "
                 "AND hash(_rid) IN (SELECT h FROM _multi_h)"
             )
-            for gen in range(1, scalar(con, "SELECT max(_gen) FROM _multi") + 1):
-                self._apply(f"SELECT * FROM _multi WHERE _gen = {gen}", counts)
+            multi = scalar(con, "SELECT count(*) FROM _multi")
+            self._apply("SELECT * FROM _v WHERE _problem IS NULL "
+                        "AND hash(_rid) NOT IN (SELECT h FROM _multi_h)", counts, valid - multi)
+            sizes = con.execute("SELECT _gen, count(*) FROM _multi GROUP BY 1 ORDER BY 1"
+                                ).fetchall()
+            for gen, size in sizes:
+                self._apply(f"SELECT * FROM _multi WHERE _gen = {gen}", counts, size)
             con.execute("DROP TABLE _multi")
         con.execute("DROP TABLE _multi_h")
         con.execute("DROP VIEW _v")
@@ -145,8 +149,10 @@ class ChunkLoader:
         con.execute("DROP TABLE _q")
         return n
 
-    def _apply(self, rows_sql: str, counts: Counts) -> None:
-        """Merge valid rows whose record ids are distinct into the current table."""
+    def _apply(self, rows_sql: str, counts: Counts, size: int) -> None:
+        """Merge ``size`` valid rows whose record ids are distinct into the current table."""
+        if size == 0:
+            return
         con, t = self.con, self.table
         fields = ", ".join(self.fields)
         cols = ", ".join(quote(c) for c in data_columns(self.f.source))
@@ -157,7 +163,8 @@ class ChunkLoader:
             return
         same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM c.{c}" for c in self.fields)
         join = f"FROM ({rows_sql}) s JOIN {t} c ON c._record_id = s._rid"
-        counts.duplicates += scalar(con, f"SELECT count(*) {join} WHERE {same}")
+        duplicates = scalar(con, f"SELECT count(*) {join} WHERE {same}")
+        counts.duplicates += duplicates
         con.execute(f"CREATE OR REPLACE TEMP TABLE _corr AS SELECT s.*, "
                     f"c._version + 1 AS _next_version {join} WHERE NOT ({same})")
         corrected = scalar(con, "SELECT count(*) FROM _corr")
@@ -170,6 +177,8 @@ class ChunkLoader:
                         f"FROM _corr ORDER BY _row")
             counts.corrected += corrected
         con.execute("DROP TABLE _corr")
+        if duplicates + corrected == size:  # all matched (a reload): no insert pass needed
+            return
         counts.new += scalar(
             con, f"INSERT INTO {t} ({cols}) SELECT {fields}, 1, {stamp} FROM ({rows_sql}) s "
                  f"WHERE NOT EXISTS (SELECT 1 FROM {t} c WHERE c._record_id = s._rid)")
