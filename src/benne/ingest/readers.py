@@ -321,7 +321,8 @@ def _csv_chunks(f: InputFile, opts: CsvOptions, chunk_rows: int) -> Iterator[Chu
 
     reader = _open_csv(f, opts, 1 << 22, handler, columns=list(f.columns.values()))
     rename = {v: k for k, v in f.columns.items()}
-    next_row, pending, seen_bad = 1, [], 0
+    next_row, seen_bad = 1, 0
+    pending: list[int] = []
     batches: list[pa.RecordBatch] = []
     size = 0
 

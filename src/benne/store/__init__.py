@@ -43,7 +43,8 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
     if not _first(con, "SELECT count(*) FROM information_schema.tables "
                        "WHERE table_name = 'schema_version' AND table_schema = 'main'"):
         return 0
-    return int(_first(con, "SELECT max(version) FROM schema_version") or 0)
+    version = _first(con, "SELECT max(version) FROM schema_version")
+    return int(version) if isinstance(version, int) else 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
