@@ -92,12 +92,11 @@ def run_demo(
     from benne.ingest import ingest
     from benne.labels import make_labels
     from benne.models import save_model, train_models
-    from benne.report import report_from_model
+    from benne.report.model import report_from_model
     from benne.scoring import score_frame
     from benne.service import (
         create_partner,
         grant_consent,
-        init_db,
         issue_person_token,
         load_scores,
     )
@@ -191,7 +190,6 @@ def run_demo(
 
     url = f"sqlite:///{paths['service_db']}"
     with stage("service", "loading scores into the service and creating demo credentials"):
-        init_db(url)
         load_scores(url, paths["scores"], model_dir=paths["model"])
         partner_id, key = create_partner(url, "Demo Lender")
         person_id = str(latest.sort_values(["score", "person_id"]).iloc[len(latest) // 3]["person_id"])
