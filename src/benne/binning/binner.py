@@ -279,9 +279,8 @@ class CategoricalBinner(_Binner):
 
     @staticmethod
     def _as_text(x: object) -> pd.Series:
-        s = pd.Series(x, dtype=object) if not isinstance(x, pd.Series) else x
-        return s.astype(object).where(s.notna(), None).map(
-            lambda v: v if v is None else str(v))
+        s = x if isinstance(x, pd.Series) else pd.Series(x, dtype=object)
+        return s.astype("string")  # vectorised; missing stays <NA>
 
     def fit(self, x: object, y: object) -> CategoricalBinner:
         _check_params(self.max_bins, self.min_bin_share)
