@@ -85,29 +85,70 @@ class ChunkLoader:
         counts = Counts(rows_read=rows_read + len(malformed))
         counts.quarantined = self._quarantine(malformed)
         valid = counts.rows_read - counts.quarantined
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _multi_h AS SELECT hash(_rid) AS h FROM _v "
-            "WHERE _problem IS NULL GROUP BY h HAVING count(*) > 1"
-        )
-        if scalar(con, "SELECT count(*) FROM _multi_h") == 0:
-            self._apply("SELECT * FROM _v WHERE _problem IS NULL", counts, valid)
+        if self._is_empty():
+            self._first_load(counts)
         else:
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE _multi AS SELECT *, row_number() OVER "
-                "(PARTITION BY _rid ORDER BY _row) AS _gen FROM _v WHERE _problem IS NULL "
-                "AND hash(_rid) IN (SELECT h FROM _multi_h)"
+                "CREATE OR REPLACE TEMP TABLE _repeated AS SELECT hash(_rid) AS h FROM _v "
+                "WHERE _problem IS NULL GROUP BY h HAVING count(*) > 1"
             )
-            multi = scalar(con, "SELECT count(*) FROM _multi")
-            self._apply("SELECT * FROM _v WHERE _problem IS NULL "
-                        "AND hash(_rid) NOT IN (SELECT h FROM _multi_h)", counts, valid - multi)
-            sizes = con.execute("SELECT _gen, count(*) FROM _multi GROUP BY 1 ORDER BY 1"
-                                ).fetchall()
-            for gen, size in sizes:
-                self._apply(f"SELECT * FROM _multi WHERE _gen = {gen}", counts, size)
-            con.execute("DROP TABLE _multi")
-        con.execute("DROP TABLE _multi_h")
+            repeated = "hash(_rid) IN (SELECT h FROM _repeated)"
+            if scalar(con, "SELECT count(*) FROM _repeated") == 0:
+                self._apply("SELECT * FROM _v WHERE _problem IS NULL", counts, valid)
+            else:
+                multi = self._generations(repeated)
+                self._apply(f"SELECT * FROM _v WHERE _problem IS NULL AND NOT {repeated}",
+                            counts, valid - multi)
+                self._apply_generations(counts)
+            con.execute("DROP TABLE _repeated")
         con.execute("DROP VIEW _v")
         return counts
+
+    def _is_empty(self) -> bool:
+        return scalar(self.con, f"SELECT count(*) FROM (SELECT 1 FROM {self.table} LIMIT 1)") == 0
+
+    def _first_load(self, counts: Counts) -> None:
+        """Into an empty table every valid row is new, except ids repeated within the chunk.
+
+        Insert first, then look for repeated ids in the table (one key column of DuckDB's own
+        storage is much cheaper to group than the validated file), and replay only those ids
+        occurrence by occurrence. Loading a large file into an empty table is the case that
+        must be fast; repeats are rare.
+        """
+        con, t = self.con, self.table
+        counts.new += scalar(con, f"INSERT INTO {t} ({self._cols()}) SELECT "
+                                  f"{', '.join(self.fields)}, 1, {self._stamp()} "
+                                  f"FROM _v WHERE _problem IS NULL")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _repeated AS SELECT _record_id AS rid "
+                    f"FROM {t} GROUP BY 1 HAVING count(*) > 1")
+        if scalar(con, "SELECT count(*) FROM _repeated"):
+            counts.new -= scalar(con, f"DELETE FROM {t} WHERE _record_id IN "
+                                      f"(SELECT rid FROM _repeated)")
+            self._generations("_rid IN (SELECT rid FROM _repeated)")
+            self._apply_generations(counts)
+        con.execute("DROP TABLE _repeated")
+
+    def _generations(self, where: str) -> int:
+        """Number the valid rows matching ``where`` by occurrence of their id (in file order)."""
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _multi AS SELECT *, row_number() OVER "
+            f"(PARTITION BY _rid ORDER BY _row) AS _gen FROM _v WHERE _problem IS NULL "
+            f"AND {where}"
+        )
+        return scalar(self.con, "SELECT count(*) FROM _multi")
+
+    def _apply_generations(self, counts: Counts) -> None:
+        sizes = self.con.execute("SELECT _gen, count(*) FROM _multi GROUP BY 1 ORDER BY 1"
+                                 ).fetchall()
+        for gen, size in sizes:
+            self._apply(f"SELECT * FROM _multi WHERE _gen = {gen}", counts, size)
+        self.con.execute("DROP TABLE _multi")
+
+    def _cols(self) -> str:
+        return ", ".join(quote(c) for c in data_columns(self.f.source))
+
+    def _stamp(self) -> str:
+        return f"TIMESTAMP '{self.now:%Y-%m-%d %H:%M:%S.%f}', {self.ingest_id}"
 
     def _quarantine(self, malformed: list[Malformed]) -> int:
         """Keep every refused row of the chunk; return how many there were."""
@@ -155,11 +196,10 @@ class ChunkLoader:
             return
         con, t = self.con, self.table
         fields = ", ".join(self.fields)
-        cols = ", ".join(quote(c) for c in data_columns(self.f.source))
-        stamp = f"TIMESTAMP '{self.now:%Y-%m-%d %H:%M:%S.%f}', {self.ingest_id}"
-        if scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {t} LIMIT 1)") == 0:
+        cols, stamp = self._cols(), self._stamp()
+        if self._is_empty():
             counts.new += scalar(con, f"INSERT INTO {t} ({cols}) SELECT {fields}, 1, {stamp} "
-                                       f"FROM ({rows_sql}) s")
+                                      f"FROM ({rows_sql}) s")
             return
         same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM c.{c}" for c in self.fields)
         join = f"FROM ({rows_sql}) s JOIN {t} c ON c._record_id = s._rid"
