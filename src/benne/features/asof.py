@@ -64,18 +64,24 @@ def _resolve(expr: Expr, rows: ir.Table) -> ir.Value:
     return expr.resolve(rows) if isinstance(expr, Deferred) else expr(rows)
 
 
-def _bound(rows: ir.Table, days_before: int) -> ir.Value:
-    """``as_of - days_before`` in the type of the view's event time."""
-    bound = rows.as_of - ibis.interval(days=days_before) if days_before else rows.as_of
+def _bound(rows: ir.Table, days_before: int, day: ir.DateScalar | None) -> ir.Value:
+    """``as_of - days_before`` in the type of the view's event time.
+
+    With one as-of date for everyone (``day``), the bound is a constant the database folds
+    and pushes into the scan, as a hand-written query would.
+    """
+    as_of = rows.as_of if day is None else day
+    bound = as_of - ibis.interval(days=days_before) if days_before else as_of
     return bound.cast("timestamp") if rows.t.type().is_timestamp() else bound
 
 
-def _in_window(rows: ir.Table, window: Window | None) -> ir.BooleanValue | None:
+def _in_window(rows: ir.Table, window: Window | None,
+               day: ir.DateScalar | None) -> ir.BooleanValue | None:
     if window is None:
         return None
-    cond = rows.t >= _bound(rows, window.start)
+    cond = rows.t >= _bound(rows, window.start, day)
     if window.end:
-        cond = cond & (rows.t < _bound(rows, window.end))
+        cond = cond & (rows.t < _bound(rows, window.end, day))
     return cond
 
 
@@ -96,13 +102,19 @@ def _f64(value: ir.Value) -> ir.Value:
 class _Compiler:
     """Collects the aggregates of one view and the final expressions built on them."""
 
-    def __init__(self, rows: ir.Table) -> None:
+    def __init__(self, rows: ir.Table, day: ir.DateScalar | None) -> None:
         self.rows = rows
+        self.day = day
+        self._seen: dict[object, str] = {}
         self.aggs: dict[str, ir.Scalar] = {}
 
     def _add(self, value: ir.Scalar) -> Deferred:
-        name = f"_a{len(self.aggs)}"
-        self.aggs[name] = value
+        """Register an aggregate once: features sharing a denominator share its column."""
+        op = value.op()
+        name = self._seen.get(op)
+        if name is None:
+            name = self._seen[op] = f"_a{len(self.aggs)}"
+            self.aggs[name] = value
         return ibis._[name]
 
     def compile(self, agg: Agg | Ratio) -> Deferred:
@@ -111,7 +123,7 @@ class _Compiler:
             num, den = self.compile(agg.numerator), self.compile(agg.denominator)
             return num / den.nullif(0.0)
         r = self.rows
-        where = _and(_in_window(r, agg.window),
+        where = _and(_in_window(r, agg.window, self.day),
                      _resolve(agg.where, r) if agg.where is not None else None)
         value = _resolve(agg.value, r) if agg.value is not None else None
         kind = agg.kind
@@ -145,8 +157,17 @@ class _Compiler:
         raise ValueError(f"unknown aggregation kind {kind!r}")  # pragma: no cover
 
 
-def _as_of_rows(events: ir.Table, spine: ir.Table) -> ir.Table:
-    """Every event of a spine person strictly before that pair's as-of date."""
+def _as_of_rows(events: ir.Table, spine: ir.Table, day: ir.DateScalar | None) -> ir.Table:
+    """Every event of a spine person strictly before that pair's as-of date.
+
+    With one date for everyone this is a filter on a constant (people outside the spine are
+    dropped by the final join to the spine); with per-person dates it is a join to the spine.
+    """
+    if day is not None:
+        cut = day.cast("timestamp") if events.t.type().is_timestamp() else day
+        kept = events.filter(events.t < cut)
+        return kept.select("person_id", as_of=day, **{c: kept[c] for c in events.columns
+                                                       if c != "person_id"})
     s = spine.rename(_pid="person_id", _as_of="as_of")
     before = s._as_of.cast("timestamp") if events.t.type().is_timestamp() else s._as_of
     joined = events.join(s, [events.person_id == s._pid, events.t < before])
@@ -154,18 +175,25 @@ def _as_of_rows(events: ir.Table, spine: ir.Table) -> ir.Table:
     return joined.select(person_id=joined._pid, as_of=joined._as_of, **cols)
 
 
+def _keys(day: ir.DateScalar | None, *more: str) -> list[str]:
+    """Grouping keys: the pair, or only the person when as_of is one constant date."""
+    return ["person_id", *more] if day is not None else ["person_id", "as_of", *more]
+
+
 def _counterparty_rows(tables: Mapping[str, ir.Table], spine: ir.Table,
-                       scores_history: ir.Table) -> ir.Table:
+                       scores_history: ir.Table, day: ir.DateScalar | None) -> ir.Table:
     """One row per (person, as_of, counterparty) of the year before as_of.
 
     Columns: ``reciprocal`` (money went both ways in that year) and ``prior_score`` (the
     counterparty's score from the latest scoring run dated before as_of, NULL when none).
     """
-    rows = _as_of_rows(VIEWS["transfers"].build(tables), spine)  # type: ignore[misc]
-    rows = rows.filter(_in_window(rows, Window(COUNTERPARTY_WINDOW_DAYS)))
-    pairs = rows.group_by(["person_id", "as_of", "counterparty"]).aggregate(
+    rows = _as_of_rows(VIEWS["transfers"].build(tables), spine, day)  # type: ignore[misc]
+    rows = rows.filter(_in_window(rows, Window(COUNTERPARTY_WINDOW_DAYS), day))
+    pairs = rows.group_by(_keys(day, "counterparty")).aggregate(
         _sent=rows.count(where=rows.outgoing), _received=rows.count(where=~rows.outgoing)
     )
+    if day is not None:
+        pairs = pairs.mutate(as_of=day)
     pairs = pairs.select(
         "person_id", "as_of", "counterparty",
         reciprocal=(pairs._sent > 0) & (pairs._received > 0),
@@ -174,6 +202,15 @@ def _counterparty_rows(tables: Mapping[str, ir.Table], spine: ir.Table,
     daily = scores_history.group_by(
         [scores_history.person_id.name("_cp"), scores_history.as_of.name("_run")]
     ).aggregate(_score=_f64(scores_history.score).mean())
+    if day is not None:
+        # One date for everyone: each counterparty's latest earlier score once, then a plain
+        # equi-join (the general path below would redo it for every pair).
+        before = daily.filter(daily._run < day)
+        prior = before.group_by("_cp").aggregate(
+            _prior=_max_by(before._score, before._run.cast("timestamp")))
+        j = pairs.left_join(prior, pairs.counterparty == prior._cp)
+        return j.select("person_id", "as_of", "counterparty", "reciprocal",
+                        prior_score=j._prior)
     j = pairs.left_join(daily, [pairs.counterparty == daily._cp, daily._run < pairs.as_of])
     return j.group_by(["person_id", "as_of", "counterparty", "reciprocal"]).aggregate(
         prior_score=_max_by(j._score, j._run.cast("timestamp"), where=j._run.notnull())
@@ -233,6 +270,7 @@ def build_expression(
     """
     inputs = input_tables()
     tables = _without_excluded(inputs)
+    day = None if as_of is None else ibis.literal(as_of, "date")
     if as_of is None:
         spine = inputs[SPINE]
     else:
@@ -254,19 +292,22 @@ def build_expression(
     for view_name, feats in by_view.items():
         view = VIEWS[view_name]
         if view.build is None:
-            rows = _counterparty_rows(tables, spine, scores_history)
+            rows = _counterparty_rows(tables, spine, scores_history, day)
         else:
-            rows = _as_of_rows(view.build(tables), spine)
-        comp = _Compiler(rows)
+            rows = _as_of_rows(view.build(tables), spine, day)
+        comp = _Compiler(rows, day)
         finals = {f.name: comp.compile(f.aggregation) for f in feats}  # type: ignore[arg-type]
-        grouped = rows.group_by(["person_id", "as_of"]).aggregate(**comp.aggs)
+        grouped = rows.group_by(_keys(day)).aggregate(**comp.aggs)
+        if day is not None:
+            grouped = grouped.mutate(as_of=day)
         grouped = grouped.select(
             _pid=grouped.person_id, _as_of=grouped.as_of,
             **{n: v.resolve(grouped) for n, v in finals.items()},
         )
-        wide = wide.left_join(
-            grouped, [wide.person_id == grouped._pid, wide.as_of == grouped._as_of]
-        ).drop("_pid", "_as_of")
+        on = [wide.person_id == grouped._pid]
+        if day is None:
+            on.append(wide.as_of == grouped._as_of)
+        wide = wide.left_join(grouped, on).drop("_pid", "_as_of")
 
     for f in needed:
         if isinstance(f.aggregation, Derived):
