@@ -82,27 +82,10 @@ def make_spine(as_of: dt.date | pd.DataFrame, people: Sequence[str] | None) -> p
 
 
 def export_store_to_lake(store: Path, lake: Path) -> None:
-    """Write every table of the store as ``<lake>/<table>.parquet``.
+    """Write the store's tables as ``<lake>/<table>.parquet`` for the Spark engine."""
+    from benne.store import export_lake
 
-    Uses ``benne.store.export_lake`` when the store package provides it, else DuckDB's COPY.
-    """
-    try:
-        from benne.store import export_lake  # type: ignore[attr-defined]
-    except ImportError:
-        export_lake = None
-    if export_lake is not None:
-        export_lake(store, lake)
-        return
-    import duckdb
-
-    lake.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(store), read_only=True) as con:
-        names = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-        ).fetchall()]
-        for name in names:
-            target = str(lake / f"{name}.parquet").replace("'", "''")
-            con.execute(f'COPY "{name}" TO \'{target}\' (FORMAT parquet)')
+    export_lake(store, lake)
 
 
 def compute_features(

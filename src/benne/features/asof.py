@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import ibis
 import ibis.expr.datatypes as idt
@@ -125,7 +126,7 @@ class _Compiler:
         r = self.rows
         where = _and(_in_window(r, agg.window, self.day),
                      _resolve(agg.where, r) if agg.where is not None else None)
-        value = _resolve(agg.value, r) if agg.value is not None else None
+        value: Any = _resolve(agg.value, r) if agg.value is not None else None
         kind = agg.kind
         if kind == "count":
             return _f64(self._add(r.count(where=where)))
@@ -311,8 +312,8 @@ def build_expression(
 
     for f in needed:
         if isinstance(f.aggregation, Derived):
-            inputs = [wide[name] for name in f.aggregation.inputs]
-            wide = wide.mutate(**{f.name: _f64(f.aggregation.fn(*inputs))})
+            args = [wide[name] for name in f.aggregation.inputs]
+            wide = wide.mutate(**{f.name: _f64(f.aggregation.fn(*args))})
 
     return wide.select(
         "person_id", "as_of", *[_f64(wide[f.name]).name(f.name) for f in features]

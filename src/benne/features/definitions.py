@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import ibis.expr.types as ir
 from ibis.common.deferred import Deferred
@@ -55,7 +55,7 @@ AggKind = Literal[
 ]
 
 # Value or predicate: an Ibis deferred (``_.amount``) resolved against the view's rows.
-Expr = Deferred | Callable[[ir.Table], ir.Value]
+Expr: TypeAlias = Deferred | Callable[[ir.Table], ir.Value]
 
 
 def money(value: Deferred) -> Deferred:
