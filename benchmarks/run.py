@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     for stage in stages:
         started = dt.datetime.now(dt.UTC)
         print(f"== {stage} ({started:%Y-%m-%d %H:%M} UTC)", flush=True)
-        cmd = [sys.executable, "-m", f"benchmarks.bench_{stage}"] + (["--quick"] if args.quick else [])
+        cmd = [sys.executable, "-m", f"benchmarks.bench_{stage}"]
+        cmd += ["--quick"] if args.quick else []
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         if proc.returncode != 0:
             failed.append(stage)

@@ -56,7 +56,9 @@ class Settings(BaseSettings):
     @classmethod
     def _url(cls, v: str) -> str:
         if "://" not in v:
-            raise ValueError(f"database_url must be a SQLAlchemy URL like sqlite:///file; got {v!r}")
+            raise ValueError(
+                f"database_url must be a SQLAlchemy URL like sqlite:///file; got {v!r}"
+            )
         return v
 
     @classmethod
@@ -90,8 +92,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}", where=str(path),
-                          fix="fix the TOML syntax") from exc
+        raise ConfigError(
+            f"cannot read {path}: {exc}", where=str(path), fix="fix the TOML syntax"
+        ) from exc
     base = path.parent.resolve()
     for key in ("store", "model_dir", "scores", "report"):
         if key in data and isinstance(data[key], str) and not Path(data[key]).is_absolute():
@@ -105,7 +108,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Settings from overrides > environment > benne.toml > defaults; bad values raise ConfigError."""
+    """Settings from overrides > environment > benne.toml > defaults.
+
+    A bad value raises :class:`ConfigError` naming the setting and where it came from.
+    """
     path = find_config()
     file_values = _read_toml(path) if path else {}
     env_keys = {

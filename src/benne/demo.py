@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benne import console
-from benne.config import Settings, write_config
+from benne.config import write_config
 
 __all__ = ["DemoResult", "add_months", "run_demo"]
 
@@ -192,15 +192,14 @@ def run_demo(
     with stage("service", "loading scores into the service and creating demo credentials"):
         load_scores(url, paths["scores"], model_dir=paths["model"])
         partner_id, key = create_partner(url, "Demo Lender")
-        person_id = str(latest.sort_values(["score", "person_id"]).iloc[len(latest) // 3]["person_id"])
+        ranked = latest.sort_values(["score", "person_id"], kind="stable")
+        person_id = str(ranked.iloc[len(ranked) // 3]["person_id"])
         token = issue_person_token(url, person_id)
         grant_consent(url, person_id, partner_id, DEMO_PURPOSE)
 
-    settings = Settings(store=paths["store"], database_url=url, model_dir=paths["model"],
-                        scores=paths["scores"], report=paths["report"], host=host, port=port)
     write_config(workdir, {
-        "store": settings.store, "database_url": f"sqlite:///{paths['service_db'].name}",
-        "model_dir": settings.model_dir, "scores": settings.scores, "report": settings.report,
+        "store": paths["store"], "database_url": f"sqlite:///{paths['service_db'].name}",
+        "model_dir": paths["model"], "scores": paths["scores"], "report": paths["report"],
         "host": host, "port": port,
     })
     result.paths = {k: str(v) for k, v in paths.items()} | {"config": str(workdir / "benne.toml")}

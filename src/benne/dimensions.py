@@ -50,7 +50,8 @@ class FeatureMeta:
     def __post_init__(self) -> None:
         if self.dimension not in DIMENSIONS and self.dimension != "other":
             raise ValueError(
-                f"dimension must be one of {', '.join(DIMENSIONS)} or 'other'; got {self.dimension!r}."
+                f"dimension must be one of {', '.join(DIMENSIONS)} or 'other'; "
+                f"got {self.dimension!r}."
             )
         if self.direction not in ("increasing", "decreasing", "auto"):
             raise ValueError(

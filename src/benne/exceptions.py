@@ -13,7 +13,7 @@
     ├── NotFittedError              exit 1, HTTP 500   a model was used before fit
     ├── StoreError                  exit 1, HTTP 500   the store cannot be read or written
     ├── AuthError                   exit 2, HTTP 401   no or bad credentials
-    │   └── ForbiddenError          exit 2, HTTP 403   credentials are fine, the action is not allowed
+    │   └── ForbiddenError          exit 2, HTTP 403   the action is not allowed
     │       └── ConsentRequiredError        HTTP 403   no live consent for this partner and purpose
     ├── ConflictError               exit 2, HTTP 409   the request conflicts with current state
     ├── RateLimitError              exit 2, HTTP 429   too many requests

@@ -55,7 +55,9 @@ def test_unknown_command_is_one_line_and_exit_2() -> None:
     assert proc.stderr.strip().count("\n") == 0 and "frobnicate" in proc.stderr
 
 
-def test_benne_error_prints_what_where_fix_and_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+def test_benne_error_prints_what_where_fix_and_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["sources", "no_such_source"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: unknown source 'no_such_source'")

@@ -11,7 +11,7 @@ to one Arrow type (:func:`arrow_schema`) and one DuckDB type (:func:`duckdb_type
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pyarrow as pa
