@@ -95,6 +95,7 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
         app.state.engine = engine
         app.state.sessions = make_sessionmaker(engine)
         app.state.limiter = TokenBucketLimiter(settings.rate_limit_per_minute)
+        app.state.partner_hashes = {}
         app.state.reasons = load_reason_catalogue(settings.model_dir)
         if settings.scores is not None and settings.scores.is_file():
             with session_scope(app.state.sessions) as session:

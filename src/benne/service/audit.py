@@ -57,6 +57,15 @@ def entry_hash(
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+_HEAD = AuditHead.__table__
+_LOG = AuditEntry.__table__
+# Built once: the partner read appends on every request, and building statements per call
+# cost more than running them (SQLAlchemy Core with cached compilation).
+_SELECT_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_ENTRY = _LOG.insert()
+_UPDATE_HEAD = _HEAD.update().where(_HEAD.c.id == 1)
+
+
 def append(
     session: Session,
     *,
@@ -65,33 +74,29 @@ def append(
     action: str,
     person_id: str | None = None,
     detail: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry in the caller's transaction (it is written when the caller commits).
+) -> int:
+    """Append one entry in the caller's transaction (written when the caller commits); its seq.
 
     The head row is read ``FOR UPDATE``: concurrent appenders on PostgreSQL wait for each other,
     and on SQLite the ``BEGIN IMMEDIATE`` transaction already holds the write lock.
     """
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
+    conn = session.connection()
+    head = conn.execute(_SELECT_HEAD).first()
     if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+        conn.execute(_HEAD.insert().values(id=1, seq=0, hash=GENESIS))
+        prev_seq, prev_hash = 0, GENESIS
+    else:
+        prev_seq, prev_hash = head
     at = at.replace(tzinfo=None)
-    seq = head.seq + 1
+    seq = prev_seq + 1
     detail_json = _canonical(detail or {})
-    digest = entry_hash(
-        head.hash, seq=seq, at=at, actor=actor, action=action, person_id=person_id,
-        detail=detail_json,
-    )
-    entry = AuditEntry(
-        seq=seq, at=at, actor=actor, action=action, person_id=person_id, detail=detail_json,
-        prev_hash=head.hash, hash=digest,
-    )
-    session.add(entry)
-    head.seq, head.hash = seq, digest
-    session.flush()
-    return entry
+    digest = entry_hash(prev_hash, seq=seq, at=at, actor=actor, action=action,
+                        person_id=person_id, detail=detail_json)
+    conn.execute(_INSERT_ENTRY, {"seq": seq, "at": at, "actor": actor, "action": action,
+                                 "person_id": person_id, "detail": detail_json,
+                                 "prev_hash": prev_hash, "hash": digest})
+    conn.execute(_UPDATE_HEAD, {"seq": seq, "hash": digest})
+    return seq
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from benne.exceptions import InputError, NotFoundError
@@ -89,20 +89,24 @@ def list_for_person(session: Session, person_id: str) -> list[Consent]:
     return list(session.execute(stmt).scalars())
 
 
+_CONSENTS = Consent.__table__
+_LIVE = (
+    select(_CONSENTS.c.id)
+    .where(
+        _CONSENTS.c.person_id == bindparam("person_id"),
+        _CONSENTS.c.partner_id == bindparam("partner_id"),
+        _CONSENTS.c.purpose == bindparam("purpose"),
+        _CONSENTS.c.revoked_at.is_(None),
+        or_(_CONSENTS.c.expires_at.is_(None), _CONSENTS.c.expires_at > bindparam("now")),
+    )
+    .limit(1)
+)  # built once: it runs on every partner read
+
+
 def live_consent(
     session: Session, *, person_id: str, partner_id: str, purpose: str, now: datetime
-) -> Consent | None:
-    """The live consent for this person, partner and purpose, if there is one."""
-    now = now.replace(tzinfo=None)
-    stmt = (
-        select(Consent)
-        .where(
-            Consent.person_id == person_id,
-            Consent.partner_id == partner_id,
-            Consent.purpose == purpose,
-            Consent.revoked_at.is_(None),
-            or_(Consent.expires_at.is_(None), Consent.expires_at > now),
-        )
-        .limit(1)
-    )
-    return session.execute(stmt).scalar_one_or_none()
+) -> str | None:
+    """The id of a live consent for this person, partner and purpose, if there is one."""
+    return session.connection().execute(_LIVE, {
+        "person_id": person_id, "partner_id": partner_id, "purpose": purpose,
+        "now": now.replace(tzinfo=None)}).scalar()

@@ -8,14 +8,16 @@ SQLite is the default and PostgreSQL the production backend. Two details make th
 safe under concurrency on both:
 
 - SQLite transactions start with ``BEGIN IMMEDIATE`` (the SQLAlchemy pysqlite recipe), so
-  writers queue on the database lock instead of failing on a stale snapshot; WAL mode keeps
-  readers unblocked and a busy timeout makes writers wait rather than error.
+  writers queue on the database lock instead of failing on a stale snapshot; within one process
+  they queue on a lock first, across processes on SQLite's busy timeout. WAL mode keeps
+  readers of other processes unblocked.
 - Appending to the audit log locks the one ``audit_head`` row (``SELECT ... FOR UPDATE``), which
   serialises appends across PostgreSQL connections and processes.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -37,6 +39,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from benne.exceptions import StoreError
 
 __all__ = [
     "AuditEntry",
@@ -168,9 +172,28 @@ def _sqlite_pragmas(engine: Engine) -> None:
             cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
 
+    # SQLite has one writer at a time. Threads of this process queue on a lock, which wakes the
+    # next one as soon as the last commits; left to SQLite's busy handler they would sleep in
+    # growing steps (1, 2, 5, 10 ... 100 ms) and the queue would build up under load.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if not writer.acquire(timeout=30):
+            raise StoreError("the service database stayed locked for 30 s",
+                             fix="retry; if it persists, look for a stuck writer process")
+        conn.info["benne_writer"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _end(conn)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(conn: Any) -> None:
+        if conn.info.pop("benne_writer", False):
+            writer.release()
 
 
 def make_engine(database_url: str, *, create: bool = True) -> Engine:

@@ -1,17 +1,22 @@
-"""Dependencies of the routes: settings, clock, session, and the three roles.
+"""Dependencies of the routes: settings, clock, credentials, and one transaction per request.
 
-Everything the app holds (engine, sessions, limiter, reason catalogue) lives on ``app.state``,
-made in the lifespan; the routes reach it only through these functions, which tests override
+Everything the app holds (engine, sessions, limiter) lives on ``app.state``, made in the
+lifespan; routes reach it only through these functions, which tests override
 (``app.dependency_overrides[get_clock] = ...``).
 
 Roles: a partner sends its key in ``X-API-Key``; a person sends ``Authorization: Bearer
-<token>``; the admin sends the settings' ``admin_key`` in ``X-Admin-Key``.
+<token>``; the admin sends the settings' ``admin_key`` in ``X-Admin-Key``. The dependencies only
+read the headers (on the event loop); each route then opens **one** transaction in its own
+worker thread and authenticates inside it. A transaction must never span two threadpool hops:
+on SQLite it holds the write lock, and a lock holder waiting for a free thread while every
+thread waits for the lock is a deadlock.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -21,22 +26,21 @@ from sqlalchemy.orm import Session
 
 from benne.config import Settings
 from benne.exceptions import AuthError, ForbiddenError, RateLimitError
-from benne.service.db import Partner, session_scope
+from benne.service.db import session_scope
 from benne.service.keys import authenticate_partner, authenticate_person
 
 __all__ = [
     "AdminDep",
     "ClockDep",
-    "PartnerDep",
-    "PersonDep",
-    "SessionDep",
+    "PartnerKey",
+    "PersonCredentials",
     "SettingsDep",
     "get_clock",
-    "get_session",
     "get_settings",
+    "partner_of",
+    "person_of",
     "require_admin",
-    "require_partner",
-    "require_person",
+    "transaction",
     "utcnow",
 ]
 
@@ -46,23 +50,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_clock() -> Callable[[], datetime]:
+async def get_clock() -> Callable[[], datetime]:
     return utcnow
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed before the response is sent."""
-    with session_scope(request.app.state.sessions) as session:
-        yield session
+def transaction(request: Request) -> AbstractContextManager[Session]:
+    """The request's one transaction: committed on success, rolled back on any error."""
+    return session_scope(request.app.state.sessions)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 _partner_key = APIKeyHeader(name="X-API-Key", auto_error=False,
                             description="Partner key from `benne partners add`.")
@@ -70,33 +72,30 @@ _bearer = HTTPBearer(auto_error=False, description="Person token from `benne peo
 _admin_key = APIKeyHeader(name="X-Admin-Key", auto_error=False,
                           description="The admin_key of the settings.")
 
+PartnerKey = Annotated[str | None, Depends(_partner_key)]
+PersonCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
-def require_partner(
-    request: Request,
-    session: SessionDep,
-    key: Annotated[str | None, Depends(_partner_key)],
-) -> Partner:
-    """The calling partner, after its rate limit; the partner id is the only id logged."""
-    partner = authenticate_partner(session, key)
-    request.state.partner_id = partner.id
-    wait = request.app.state.limiter.acquire(partner.id)
+
+def partner_of(request: Request, session: Session, key: str | None) -> str:
+    """The calling partner's id, after its rate limit; the partner id is the only id logged."""
+    partner_id = authenticate_partner(session, key, request.app.state.partner_hashes)
+    request.state.partner_id = partner_id
+    limiter = request.app.state.limiter
+    wait = limiter.acquire(partner_id)
     if wait:
-        err = RateLimitError(f"more than {request.app.state.limiter.per_minute} requests a minute",
+        err = RateLimitError(f"more than {limiter.per_minute} requests a minute",
                              fix=f"retry after {wait} s")
         err.retry_after = wait  # type: ignore[attr-defined]
         raise err
-    return partner
+    return partner_id
 
 
-def require_person(
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
+def person_of(session: Session, credentials: HTTPAuthorizationCredentials | None) -> str:
     """The person id of the bearer token."""
     return authenticate_person(session, credentials.credentials if credentials else None)
 
 
-def require_admin(
+async def require_admin(
     settings: SettingsDep, key: Annotated[str | None, Depends(_admin_key)]
 ) -> None:
     if not settings.admin_key:
@@ -105,6 +104,4 @@ def require_admin(
         raise AuthError("a valid admin key is required", fix="send it in X-Admin-Key")
 
 
-PartnerDep = Annotated[Partner, Depends(require_partner)]
-PersonDep = Annotated[str, Depends(require_person)]
 AdminDep = Annotated[None, Depends(require_admin)]

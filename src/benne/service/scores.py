@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from benne.dimensions import DIMENSIONS, dimension_column
@@ -165,11 +167,15 @@ def load_scores_file(
     return added
 
 
-def latest(session: Session, person_id: str) -> Score | None:
-    """The person's most recent run (latest as_of, then the last loaded)."""
-    stmt = (select(Score).where(Score.person_id == person_id)
-            .order_by(Score.as_of.desc(), Score.id.desc()).limit(1))
-    return session.execute(stmt).scalar_one_or_none()
+_SCORES = Score.__table__
+_LATEST = (select(_SCORES).where(_SCORES.c.person_id == bindparam("person_id"))
+           .order_by(_SCORES.c.as_of.desc(), _SCORES.c.id.desc()).limit(1))
+
+
+def latest(session: Session, person_id: str) -> dict[str, Any] | None:
+    """The person's most recent run (latest as_of, then the last loaded) as plain data."""
+    row = session.connection().execute(_LATEST, {"person_id": person_id}).mappings().first()
+    return None if row is None else score_dict(row)
 
 
 def history(session: Session, person_id: str) -> list[Score]:
@@ -178,15 +184,16 @@ def history(session: Session, person_id: str) -> list[Score]:
     return list(session.execute(stmt).scalars())
 
 
-def score_dict(score: Score) -> dict[str, Any]:
-    """One run as plain data (what the API and the data export show)."""
+def score_dict(score: Score | Mapping[str, Any]) -> dict[str, Any]:
+    """One run (an ORM row or a Core mapping) as plain data, as the API and the export show."""
+    get = score.__getitem__ if isinstance(score, Mapping) else partial(getattr, score)
     return {
-        "person_id": score.person_id,
-        "as_of": score.as_of,
-        "model_version": score.model_version,
-        "score": score.score,
-        "band": score.band,
-        "pd": score.pd,
-        "dimensions": {d: getattr(score, dimension_column(d)) for d in DIMENSIONS},
-        "reasons": score.reasons,
+        "person_id": get("person_id"),
+        "as_of": get("as_of"),
+        "model_version": get("model_version"),
+        "score": get("score"),
+        "band": get("band"),
+        "pd": get("pd"),
+        "dimensions": {d: get(dimension_column(d)) for d in DIMENSIONS},
+        "reasons": get("reasons"),
     }

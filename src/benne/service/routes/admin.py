@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from benne.service import audit
-from benne.service.deps import AdminDep, SessionDep
+from benne.service.deps import AdminDep, transaction
 from benne.service.schemas import AuditVerifyOut, error_responses
 
 __all__ = ["router"]
@@ -14,6 +14,7 @@ router = APIRouter(prefix="/v1", tags=["admin"], responses=error_responses(401, 
 
 
 @router.get("/audit/verify", response_model=AuditVerifyOut)
-def verify_audit(_: AdminDep, session: SessionDep) -> AuditVerifyOut:
+def verify_audit(_: AdminDep, request: Request) -> AuditVerifyOut:
     """Walk the hash chain; ``ok`` is false and ``first_broken_seq`` set if a row was altered."""
-    return AuditVerifyOut(**audit.verify_chain(session).to_dict())
+    with transaction(request) as session:
+        return AuditVerifyOut(**audit.verify_chain(session).to_dict())

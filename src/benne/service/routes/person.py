@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from benne.config import Settings
 from benne.exceptions import NotFoundError
 from benne.service import consent, disputes, scores, store
 from benne.service.db import AuditEntry, Consent, Dispute, Partner
-from benne.service.deps import ClockDep, PersonDep, SessionDep, SettingsDep
+from benne.service.deps import (
+    ClockDep,
+    PersonCredentials,
+    SettingsDep,
+    person_of,
+    transaction,
+)
 from benne.service.schemas import (
     AccessEntry,
     ConsentCreate,
@@ -69,35 +77,44 @@ def _access_log(session: Session, person_id: str) -> list[AccessEntry]:
 
 @router.post("/consents", status_code=201, response_model=ConsentOut,
              responses=error_responses(400, 404))
-def grant_consent(body: ConsentCreate, person_id: PersonDep, session: SessionDep,
+def grant_consent(body: ConsentCreate, request: Request, auth: PersonCredentials,
                   clock: ClockDep) -> ConsentOut:
     """Let one partner read your score for one purpose, until you revoke it or it expires."""
     now = clock()
-    row = consent.grant(session, person_id=person_id, partner_id=body.partner_id,
-                        purpose=body.purpose, expires_at=body.expires_at, now=now)
-    return _consents_out(session, [row], now)[0]
+    with transaction(request) as session:
+        person_id = person_of(session, auth)
+        row = consent.grant(session, person_id=person_id, partner_id=body.partner_id,
+                            purpose=body.purpose, expires_at=body.expires_at, now=now)
+        return _consents_out(session, [row], now)[0]
 
 
 @router.get("/consents", response_model=list[ConsentOut])
-def list_consents(person_id: PersonDep, session: SessionDep, clock: ClockDep) -> list[ConsentOut]:
+def list_consents(request: Request, auth: PersonCredentials,
+                  clock: ClockDep) -> list[ConsentOut]:
     """Every consent you have given, live or not."""
-    return _consents_out(session, consent.list_for_person(session, person_id), clock())
+    with transaction(request) as session:
+        person_id = person_of(session, auth)
+        return _consents_out(session, consent.list_for_person(session, person_id), clock())
 
 
 @router.delete("/consents/{consent_id}", status_code=204, responses=error_responses(404))
 def revoke_consent(
     consent_id: Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")],
-    person_id: PersonDep, session: SessionDep, clock: ClockDep,
+    request: Request, auth: PersonCredentials, clock: ClockDep,
 ) -> Response:
     """Revoke a consent at once: the partner's next read is refused."""
-    consent.revoke(session, person_id=person_id, consent_id=consent_id, now=clock())
+    with transaction(request) as session:
+        person_id = person_of(session, auth)
+        consent.revoke(session, person_id=person_id, consent_id=consent_id, now=clock())
     return Response(status_code=204)
 
 
 @router.get("/me/score", response_model=MeScoreOut, responses=error_responses(404))
-def my_score(person_id: PersonDep, session: SessionDep) -> MeScoreOut:
+def my_score(request: Request, auth: PersonCredentials) -> MeScoreOut:
     """Your latest score, its five dimensions, the reasons with tips, and your history."""
-    runs = scores.history(session, person_id)
+    with transaction(request) as session:
+        person_id = person_of(session, auth)
+        runs = scores.history(session, person_id)
     if not runs:
         raise NotFoundError("no score is held for you yet", fix="check again after the next run")
     history = [ScoreRunOut(as_of=r.as_of, model_version=r.model_version, score=r.score,
@@ -107,9 +124,15 @@ def my_score(person_id: PersonDep, session: SessionDep) -> MeScoreOut:
 
 
 @router.get("/me/data", response_model=MeDataOut)
-def my_data(person_id: PersonDep, session: SessionDep, settings: SettingsDep,
+def my_data(request: Request, auth: PersonCredentials, settings: SettingsDep,
             clock: ClockDep) -> MeDataOut:
     """Everything held on you: scores, consents, disputes, access log, and your store records."""
+    with transaction(request) as session:
+        person_id = person_of(session, auth)
+        return _my_data(session, person_id, settings, clock())
+
+
+def _my_data(session: Session, person_id: str, settings: Settings, now: datetime) -> MeDataOut:
     records = store.person_records(settings.store, person_id)
     open_disputes = {(d.source, d.record_id): d.status
                      for d in disputes.list_for_person(session, person_id)}
@@ -119,7 +142,7 @@ def my_data(person_id: PersonDep, session: SessionDep, settings: SettingsDep,
     return MeDataOut(
         person_id=person_id,
         scores=[scores.score_dict(r) for r in scores.history(session, person_id)],
-        consents=_consents_out(session, consent.list_for_person(session, person_id), clock()),
+        consents=_consents_out(session, consent.list_for_person(session, person_id), now),
         disputes=[_dispute_out(d) for d in disputes.list_for_person(session, person_id)],
         access_log=_access_log(session, person_id),
         store=records,
@@ -128,22 +151,27 @@ def my_data(person_id: PersonDep, session: SessionDep, settings: SettingsDep,
 
 @router.post("/me/disputes", status_code=201, response_model=DisputeOut,
              responses=error_responses(400, 404, 409))
-def file_dispute(body: DisputeCreate, person_id: PersonDep, session: SessionDep,
+def file_dispute(body: DisputeCreate, request: Request, auth: PersonCredentials,
                  settings: SettingsDep, clock: ClockDep) -> DisputeOut:
     """Dispute a record held on you: it is flagged and left out of the next scoring."""
-    row = disputes.file_dispute(session, person_id=person_id, source=body.source,
-                                record_id=body.record_id, reason=body.reason, now=clock(),
-                                store_path=settings.store)
-    return _dispute_out(row)
+    with transaction(request) as session:
+        person_id = person_of(session, auth)
+        row = disputes.file_dispute(session, person_id=person_id, source=body.source,
+                                    record_id=body.record_id, reason=body.reason, now=clock(),
+                                    store_path=settings.store)
+        return _dispute_out(row)
 
 
 @router.get("/me/disputes", response_model=list[DisputeOut])
-def my_disputes(person_id: PersonDep, session: SessionDep) -> list[DisputeOut]:
+def my_disputes(request: Request, auth: PersonCredentials) -> list[DisputeOut]:
     """Your disputes and their status (open, upheld, rejected)."""
-    return [_dispute_out(d) for d in disputes.list_for_person(session, person_id)]
+    with transaction(request) as session:
+        person_id = person_of(session, auth)
+        return [_dispute_out(d) for d in disputes.list_for_person(session, person_id)]
 
 
 @router.get("/me/access-log", response_model=list[AccessEntry])
-def my_access_log(person_id: PersonDep, session: SessionDep) -> list[AccessEntry]:
+def my_access_log(request: Request, auth: PersonCredentials) -> list[AccessEntry]:
     """Who asked for your score, when and why, newest first (refused requests too)."""
-    return _access_log(session, person_id)
+    with transaction(request) as session:
+        return _access_log(session, person_of(session, auth))
