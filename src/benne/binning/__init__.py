@@ -4,13 +4,14 @@
 optimal monotone grouping of those counts, ``binner`` wraps both as estimators.
 """
 
-from benne.binning.binner import CategoricalBinner, MonotoneBinner
+from benne.binning.binner import CategoricalBinner, CodeBinner, MonotoneBinner
 from benne.binning.solver import SMOOTHING, monotone_merge, smoothed_woe
 from benne.binning.stats import PrebinStats, prebin_index, prebin_stats, quantile_edges
 
 __all__ = [
     "SMOOTHING",
     "CategoricalBinner",
+    "CodeBinner",
     "MonotoneBinner",
     "PrebinStats",
     "monotone_merge",

@@ -38,7 +38,7 @@ from benne.binning.solver import monotone_merge, smoothed_woe
 from benne.binning.stats import PrebinStats, prebin_index, prebin_stats
 from benne.exceptions import InputError, NotFittedError
 
-__all__ = ["CategoricalBinner", "MonotoneBinner"]
+__all__ = ["CategoricalBinner", "CodeBinner", "MonotoneBinner"]
 
 _FEW_CUTS = 24
 
@@ -62,6 +62,20 @@ def _check_params(max_bins: int, min_bin_share: float) -> None:
 
 def _fmt(v: float) -> str:
     return f"{v:.6g}"
+
+
+def _group_by_rate(goods: np.ndarray, bads: np.ndarray, ties: np.ndarray, min_count: float,
+                   max_bins: int) -> list[np.ndarray]:
+    """Categories ordered by smoothed bad:good odds (``ties`` break ties), then neighbours
+    merged by the exact monotone solver: the positions of each group's categories."""
+    k = goods.size
+    if k == 0:
+        return []
+    order = np.lexsort((ties, (bads + 0.5) / (goods + 0.5)))
+    ends, _ = monotone_merge(goods[order], bads[order], trend="increasing",
+                             min_count=min_count, max_bins=max_bins)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    return [order[a:e + 1] for a, e in zip(starts, ends, strict=True)]
 
 
 class _Binner:
@@ -293,22 +307,15 @@ class CategoricalBinner(_Binner):
         b_cat = np.bincount(codes[present & bad], minlength=k).astype(np.float64)
         g_cat = n_cat - b_cat
         names = np.asarray([str(u) for u in uniques], dtype=object)
-        odds = (b_cat + 0.5) / (g_cat + 0.5)
-        order = np.lexsort((names, odds)) if k else np.empty(0, dtype=np.int64)
-        min_count = float(self.min_bin_share) * len(s)
-        ends, _ = monotone_merge(g_cat[order], b_cat[order], trend="increasing",
-                                 min_count=min_count, max_bins=int(self.max_bins))
-        starts = np.concatenate([[0], ends[:-1] + 1]) if k else np.empty(0, dtype=np.int64)
-        self.groups_ = [sorted(names[order[a:e + 1]].tolist()) for a, e in
-                        zip(starts, ends, strict=True)]
+        groups = _group_by_rate(g_cat, b_cat, names, float(self.min_bin_share) * len(s),
+                                int(self.max_bins))
+        self.groups_ = [sorted(names[grp].tolist()) for grp in groups]
         self.mapping_ = {c: i for i, grp in enumerate(self.groups_) for c in grp}
         self.n_bins_ = len(self.groups_)
         miss_b = float(np.sum(bad & ~present))
         miss_g = float(np.sum(~present)) - miss_b
-        goods = np.array([g_cat[order[a:e + 1]].sum() for a, e in zip(starts, ends, strict=True)]
-                         + [miss_g, 0.0])
-        bads = np.array([b_cat[order[a:e + 1]].sum() for a, e in zip(starts, ends, strict=True)]
-                        + [miss_b, 0.0])
+        goods = np.array([g_cat[grp].sum() for grp in groups] + [miss_g, 0.0])
+        bads = np.array([b_cat[grp].sum() for grp in groups] + [miss_b, 0.0])
         self._set_counts(goods, bads)
         return self
 
@@ -342,5 +349,102 @@ class CategoricalBinner(_Binner):
         self._check_fitted()
         labels = [", ".join(g) for g in self.groups_] + ["missing", "unseen"]
         kinds = ["regular"] * self.n_bins_ + ["missing", "unseen"]
+        none = [None] * len(labels)
+        return self._table(labels, kinds, none, none)
+
+
+class CodeBinner(_Binner):
+    """A numeric column of a few codes (a status, a count of months) grouped by bad rate.
+
+    Used where the risk direction is not given and the column holds few distinct integers:
+    there the values are states rather than amounts (the Taiwan repayment status mixes "paid in
+    full" −1 and "no use" −2 with months of delay), so the order of the values need not be the
+    order of risk. Codes are grouped exactly as :class:`CategoricalBinner` groups categories,
+    but they stay numbers: no text conversion when scoring, and ``2`` and ``2.0`` are one code.
+
+    Bin layout: the groups in increasing bad rate, ``missing``, one bin per special value, then
+    ``unseen`` (a code not seen in training; neutral WoE 0). Attributes (after fit): ``groups_``
+    (the codes of each group), ``codes_`` (sorted codes), ``code_bin_`` (bin of each code),
+    ``special_values_``, ``goods_``, ``bads_``, ``woe_``, ``empty_``, ``iv_``, ``n_bins_``.
+    """
+
+    def __init__(self, *, max_bins: int = 8, min_bin_share: float = 0.05,
+                 special_values: Sequence[float] = ()) -> None:
+        self.max_bins = max_bins
+        self.min_bin_share = min_bin_share
+        self.special_values = special_values
+
+    def fit(self, x: object, y: object) -> CodeBinner:
+        _check_params(self.max_bins, self.min_bin_share)
+        sv = np.asarray(list(self.special_values), dtype=np.float64)
+        v = np.asarray(x, dtype=np.float64)
+        bad = _labels(y, v.size)
+        missing = np.isnan(v)
+        special = np.isin(v, sv)
+        regular = ~missing & ~special
+        codes, inverse = np.unique(v[regular], return_inverse=True)
+        n_code = np.bincount(inverse, minlength=codes.size).astype(np.float64)
+        b_code = np.bincount(inverse, weights=bad[regular], minlength=codes.size)
+        g_code = n_code - b_code
+        groups = _group_by_rate(g_code, b_code, codes, float(self.min_bin_share) * v.size,
+                                int(self.max_bins))
+        self.groups_ = [sorted(codes[grp].tolist()) for grp in groups]
+        self.codes_ = codes
+        self.code_bin_ = np.empty(codes.size, dtype=np.int64)
+        for i, grp in enumerate(groups):
+            self.code_bin_[grp] = i
+        self.n_bins_ = len(groups)
+        self.special_values_ = sv
+        extra = [missing] + [v == s for s in sv]
+        goods = np.array([g_code[grp].sum() for grp in groups]
+                         + [float(np.sum(m & ~bad)) for m in extra] + [0.0])
+        bads = np.array([b_code[grp].sum() for grp in groups]
+                        + [float(np.sum(m & bad)) for m in extra] + [0.0])
+        self._set_counts(goods, bads)
+        return self
+
+    def bin_index(self, x: object) -> np.ndarray:
+        """The bin of each value (layout in the class docstring)."""
+        self._check_fitted()
+        v = np.asarray(x, dtype=np.float64)
+        unseen = self.n_bins_ + 1 + self.special_values_.size
+        if self.codes_.size == 0:
+            idx = np.full(v.shape, unseen, dtype=np.int64)
+        else:
+            pos = np.minimum(np.searchsorted(self.codes_, v), self.codes_.size - 1)
+            idx = np.where(self.codes_[pos] == v, self.code_bin_[pos], unseen)
+        np.putmask(idx, np.isnan(v), self.n_bins_)
+        for i, special in enumerate(self.special_values_):
+            np.putmask(idx, v == special, self.n_bins_ + 1 + i)
+        return idx
+
+    def to_dict(self) -> dict[str, Any]:
+        """Parameters and learned state as plain JSON values."""
+        self._check_fitted()
+        return {"type": "codes", "max_bins": int(self.max_bins),
+                "min_bin_share": float(self.min_bin_share),
+                "special_values": self.special_values_.tolist(), "groups": self.groups_,
+                **self._counts_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CodeBinner:
+        b = cls(max_bins=d["max_bins"], min_bin_share=d["min_bin_share"],
+                special_values=tuple(d["special_values"]))
+        b.groups_ = [[float(c) for c in g] for g in d["groups"]]
+        pairs = sorted((c, i) for i, g in enumerate(b.groups_) for c in g)
+        b.codes_ = np.array([c for c, _ in pairs], dtype=np.float64)
+        b.code_bin_ = np.array([i for _, i in pairs], dtype=np.int64)
+        b.n_bins_ = len(b.groups_)
+        b.special_values_ = np.asarray(d["special_values"], dtype=np.float64)
+        b._load_counts(d)
+        return b
+
+    def table(self) -> pd.DataFrame:
+        """Every group: label (its codes), kind, counts, bad rate, WoE, IV, empty flag."""
+        self._check_fitted()
+        labels = [", ".join(_fmt(c) for c in g) for g in self.groups_] + ["missing"]
+        kinds = ["regular"] * self.n_bins_ + ["missing"]
+        labels += [f"special {_fmt(s)}" for s in self.special_values_] + ["unseen"]
+        kinds += ["special"] * self.special_values_.size + ["unseen"]
         none = [None] * len(labels)
         return self._table(labels, kinds, none, none)

@@ -34,12 +34,8 @@ import numpy as np
 
 __all__ = ["SMOOTHING", "TRENDS", "Trend", "monotone_merge", "smoothed_woe"]
 
-Trend = Literal["increasing", "decreasing", "peak", "valley"]
-# The sign of each phase of a trend: +1 = bad rate rising bin to bin, -1 = falling.
-_PHASES: dict[str, tuple[int, ...]] = {
-    "increasing": (1,), "decreasing": (-1,), "peak": (1, -1), "valley": (-1, 1),
-}
-TRENDS: tuple[str, ...] = tuple(_PHASES)
+Trend = Literal["increasing", "decreasing"]
+TRENDS: tuple[str, ...] = ("increasing", "decreasing")
 
 # Added to good and bad counts before a WoE is taken, so a bin with no goods or no bads gets a
 # large but finite WoE (a half-observation, the Jeffreys-style correction) instead of ±inf.
@@ -86,39 +82,34 @@ def monotone_merge(
         woe = smoothed_woe(seg_g, seg_b, total_g, total_b)
     iv = np.where(valid, (seg_g / total_g - seg_b / total_b) * woe, -np.inf)
 
-    signs = _PHASES[trend]
-    n_ph = len(signs)
+    sign = 1.0 if trend == "increasing" else -1.0
     k_max = max(1, int(max_bins))
-    f = np.full((n_ph, k_max + 1, m, m), -np.inf)
-    arg = np.full((n_ph, k_max + 1, m, m), -1, dtype=np.int64)  # phase * m + h of the bin before
-    f[0, 1, 0, :] = iv[0, :]
-    best = (1, 0, 0)
-    best_val = f[0, 1, 0, m - 1]
+    f = np.full((k_max + 1, m, m), -np.inf)
+    arg = np.full((k_max + 1, m, m), -1, dtype=np.int64)  # first pre-bin h of the bin before
+    f[1, 0, :] = iv[0, :]
+    best = (1, 0)
+    best_val = f[1, 0, m - 1]
     for k in range(2, k_max + 1):
         for i in range(k - 1, m):
-            for p, sign in enumerate(signs):
-                srcs = [p - 1, p] if p > 0 else [p]
-                prev = np.concatenate([f[q, k - 1, :i, i - 1] for q in srcs])  # over (q, h)
-                if not np.isfinite(prev).any():
-                    continue
-                r_prev = np.tile(sign * rate[:i, i - 1], len(srcs))
-                ok = r_prev[:, None] < sign * rate[i, i:][None, :]   # ((q, h), j)
-                cand = np.where(ok, prev[:, None], -np.inf)
-                h = np.argmax(cand, axis=0)                # first best: earlier phase, earliest h
-                top = cand[h, np.arange(cand.shape[1])]
-                f[p, k, i, i:] = np.where(valid[i, i:], iv[i, i:] + top, -np.inf)
-                arg[p, k, i, i:] = (srcs[0] + h // i) * m + h % i
-        for p in range(n_ph):
-            col = f[p, k, :, m - 1]
-            i_star = int(np.argmax(col))
-            if col[i_star] > best_val + 1e-12:
-                best, best_val = (k, i_star, p), col[i_star]
+            prev = f[k - 1, :i, i - 1]                     # over h: bins ending at i - 1
+            if not np.isfinite(prev).any():
+                continue
+            ok = (sign * rate[:i, i - 1])[:, None] < (sign * rate[i, i:])[None, :]   # (h, j)
+            cand = np.where(ok, prev[:, None], -np.inf)
+            h = np.argmax(cand, axis=0)                    # first best: the earliest h
+            top = cand[h, np.arange(cand.shape[1])]
+            f[k, i, i:] = np.where(valid[i, i:], iv[i, i:] + top, -np.inf)
+            arg[k, i, i:] = h
+        col = f[k, :, m - 1]
+        i_star = int(np.argmax(col))
+        if col[i_star] > best_val + 1e-12:
+            best, best_val = (k, i_star), col[i_star]
     if not np.isfinite(best_val):
         return np.array([m - 1], dtype=np.int64), 0.0
     ends = [m - 1]
-    k, i, p = best
+    k, i = best
     while k > 1:
-        code = int(arg[p, k, i, ends[-1]])
+        h = int(arg[k, i, ends[-1]])
         ends.append(i - 1)
-        k, i, p = k - 1, code % m, code // m
+        k, i = k - 1, h
     return np.array(ends[::-1], dtype=np.int64), float(best_val)

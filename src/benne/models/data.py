@@ -64,6 +64,18 @@ def numeric_column(frame: pd.DataFrame, column: str, source: str = "the input") 
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def _few_codes(series: pd.Series, max_codes: int) -> bool:
+    """At most ``max_codes`` distinct values, all integers (a status or a small count).
+
+    The first rows decide most columns cheaply: more distinct values there means more overall.
+    """
+    head = pd.unique(series.iloc[:10_000].dropna().to_numpy(dtype=np.float64))
+    if head.size > max_codes:
+        return False
+    distinct = pd.unique(series.dropna().to_numpy(dtype=np.float64))
+    return 0 < distinct.size <= max_codes and bool(np.all(distinct == np.rint(distinct)))
+
+
 def select_columns(
     frame: pd.DataFrame,
     target: str,
@@ -73,7 +85,8 @@ def select_columns(
     """Feature columns in frame order, their metadata, their kind and the skipped columns.
 
     Returns ``(features, metas, kinds, skipped)`` where ``kinds`` maps a feature to
-    ``"numeric"`` or ``"categorical"`` and ``skipped`` maps a column to why it is not used.
+    ``"numeric"``, ``"codes"`` (few integer values, direction ``"auto"``) or ``"categorical"``
+    and ``skipped`` maps a column to why it is not used.
     """
     unknown = [c for c in settings.exclude if c not in frame.columns]
     if unknown:
@@ -101,6 +114,8 @@ def select_columns(
         metas[name] = meta[name] if meta is not None and name in meta else auto_meta(name)
         numeric = is_numeric_dtype(series) or is_bool_dtype(series)
         kinds[name] = "numeric" if numeric else "categorical"
+        if numeric and metas[name].direction == "auto" and _few_codes(series, settings.max_codes):
+            kinds[name] = "codes"
     if not features:
         raise InputError("no usable feature columns in the training data",
                          fix="the data needs at least one numeric or text column beside the "

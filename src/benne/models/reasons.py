@@ -50,5 +50,8 @@ def build_catalog(metas: Sequence[FeatureMeta]) -> dict[str, Reason]:
 
 
 def reason_text(reason: Reason, points: int) -> str:
-    """``<statement>. To improve: <tip>: about +N points``."""
-    return f"{reason.statement}. To improve: {reason.tip}: about +{int(points)} points"
+    """``<statement>. <Tip> — about +N points.``: one sentence per part, the tip capitalised
+    and without its own final period, so the points read as its consequence."""
+    tip = reason.tip.strip().rstrip(".")
+    tip = tip[:1].upper() + tip[1:]
+    return f"{reason.statement}. {tip} — about +{int(points)} points."

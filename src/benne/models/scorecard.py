@@ -2,21 +2,26 @@
 
 Training, in order:
 
-1. every candidate column is binned (:class:`~benne.binning.MonotoneBinner` in the direction of
-   its :class:`~benne.dimensions.FeatureMeta`, :class:`~benne.binning.CategoricalBinner` for
-   text);
-2. columns whose information value is below ``min_iv`` are dropped;
+1. every candidate column is binned: :class:`~benne.binning.MonotoneBinner` in the direction
+   of its :class:`~benne.dimensions.FeatureMeta`; :class:`~benne.binning.CategoricalBinner`
+   for text; :class:`~benne.binning.CodeBinner` for a numeric column whose direction is
+   ``"auto"`` and which holds at most ``max_codes`` distinct integers (states, not amounts);
+2. columns whose information value is below ``min_iv``, or not significant (G-test of
+   independence of the bins and the target, p ≥ ``max_p``), are dropped as low IV. The p-value
+   guards against noise: the binner chose its cuts on the same rows, so an IV that looks
+   useful on a few thousand rows can be chance, and the level is 1 %, not 5 %;
 3. correlation pruning on the WoE columns: in decreasing IV, a column is kept unless its
    |Pearson r| with a kept column exceeds ``max_corr``;
-4. logistic regression of the bad flag on the WoE columns (scikit-learn, L-BFGS, deterministic);
-   WoE is higher for safer bins, so every coefficient must be negative — a column with a
-   non-negative coefficient would make points move against risk, so it is dropped and the
-   regression refitted until all signs are right;
-5. points: ``-factor · coefficient · WoE`` per bin, rounded to integers, plus an equal share of
-   the offset ``offset - factor · intercept`` (split as integers: the remainder goes one point
-   each to the first features), so ``score = clip(Σ points, min, max)``. Because the factor is
-   positive and the coefficients negative, points rise with WoE: they move monotonically with
-   risk, and rounding cannot reverse an order (it can only tie).
+4. logistic regression of the bad flag on the bins (:mod:`benne.models.binfit`): one logit
+   term per bin, fitted jointly with a ridge penalty ``l2``, constrained to keep the order of
+   the bins' own WoE, so regular bins stay monotone in the feature's direction and missing and
+   special bins (own counts, own WoE) keep their place. A feature whose bins come out less
+   than a point apart adds nothing and is dropped;
+5. points: ``-factor · term`` per bin, rounded to integers, plus an equal share of the offset
+   ``offset - factor · intercept`` (split as integers: the remainder goes one point each to the
+   first features), so ``score = clip(Σ points, min, max)``. Because the factor is positive,
+   points fall as the risk term rises: they move monotonically with risk, and rounding cannot
+   reverse an order (it can only tie).
 
 ``pd`` comes from the logistic model itself, not from the rounded points.
 """
@@ -32,24 +37,31 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benne.binning import CategoricalBinner, MonotoneBinner
+from benne.binning import CategoricalBinner, CodeBinner, MonotoneBinner
 from benne.dimensions import FeatureMeta
+from benne.models.binfit import BinLayout, fit_bin_logit
 from benne.models.data import numeric_column, select_columns, target_vector
 from benne.models.settings import Scale, TrainSettings
 
 __all__ = ["ScorecardFeature", "ScorecardModel", "train_scorecard"]
 
-Binner = MonotoneBinner | CategoricalBinner
+Binner = MonotoneBinner | CategoricalBinner | CodeBinner
+_LOADERS = {"numeric": MonotoneBinner, "categorical": CategoricalBinner, "codes": CodeBinner}
 
 
 @dataclass
 class ScorecardFeature:
-    """One feature of a scorecard: its binning, coefficient and integer points per bin."""
+    """One feature of a scorecard: its binning, logit term and integer points per bin."""
 
     meta: FeatureMeta
     binner: Binner
-    coefficient: float
+    logit: np.ndarray
     points: np.ndarray
+
+    @property
+    def numeric_input(self) -> bool:
+        """Whether the binner reads the column as numbers (else as text)."""
+        return not isinstance(self.binner, CategoricalBinner)
 
     @property
     def name(self) -> str:
@@ -69,7 +81,7 @@ class ScorecardFeature:
         return int(self.points[self.attainable].min())
 
     def bin_index(self, frame: pd.DataFrame, source: str = "the input") -> np.ndarray:
-        if isinstance(self.binner, MonotoneBinner):
+        if self.numeric_input:
             return self.binner.bin_index(numeric_column(frame, self.name, source))
         return self.binner.bin_index(frame[self.name])
 
@@ -105,7 +117,7 @@ class ScorecardModel:
     def pd_from_bins(self, bins: np.ndarray) -> np.ndarray:
         logit = np.full(bins.shape[0], self.intercept)
         for j, f in enumerate(self.features):
-            logit += np.take(f.coefficient * f.binner.woe_, bins[:, j])
+            logit += np.take(f.logit, bins[:, j])
         return 1.0 / (1.0 + np.exp(-logit))
 
     def score_from_points(self, points: np.ndarray) -> np.ndarray:
@@ -125,7 +137,7 @@ class ScorecardModel:
             t = f.binner.table()
             t.insert(0, "feature", f.name)
             t.insert(1, "dimension", f.meta.dimension)
-            t["coefficient"] = f.coefficient
+            t["logit"] = f.logit
             t["points"] = f.points
             parts.append(t)
         return pd.concat(parts, ignore_index=True)
@@ -136,7 +148,7 @@ class ScorecardModel:
             "scale": self.scale.to_dict(),
             "features": [{"name": f.name, "dimension": f.meta.dimension,
                           "direction": f.meta.direction, "description": f.meta.description,
-                          "tip": f.meta.tip, "coefficient": f.coefficient,
+                          "tip": f.meta.tip, "logit": f.logit.tolist(),
                           "points": f.points.tolist(), "binning": f.binner.to_dict()}
                          for f in self.features],
             "selection": self.selection,
@@ -149,9 +161,8 @@ class ScorecardModel:
             meta = FeatureMeta(fd["name"], fd["dimension"], fd["direction"], fd["description"],
                                fd["tip"])
             b = fd["binning"]
-            binner: Binner = (MonotoneBinner.from_dict(b) if b["type"] == "numeric"
-                              else CategoricalBinner.from_dict(b))
-            feats.append(ScorecardFeature(meta, binner, float(fd["coefficient"]),
+            binner: Binner = _LOADERS[b["type"]].from_dict(b)
+            feats.append(ScorecardFeature(meta, binner, np.asarray(fd["logit"], dtype=np.float64),
                                           np.asarray(fd["points"], dtype=np.int32)))
         return cls(feats, float(d["intercept"]), Scale(**d["scale"]), d.get("selection", {}),
                    model_version)
@@ -161,9 +172,30 @@ def _fit_binner(values: pd.Series, y: np.ndarray, meta: FeatureMeta, kind: str,
                 s: TrainSettings) -> Binner:
     if kind == "categorical":
         return CategoricalBinner(max_bins=s.max_bins, min_bin_share=s.min_bin_share).fit(values, y)
+    if kind == "codes":
+        return CodeBinner(max_bins=s.max_bins, min_bin_share=s.min_bin_share,
+                          special_values=s.special_values
+                          ).fit(numeric_column(values.to_frame(), str(values.name)), y)
     return MonotoneBinner(meta.direction, max_bins=s.max_bins, min_bin_share=s.min_bin_share,
                           max_prebins=s.max_prebins, special_values=s.special_values
                           ).fit(numeric_column(values.to_frame(), str(values.name)), y)
+
+
+def _g_test_p(binner: Binner) -> float:
+    """p-value of the G-test that the binner's bins and the target are independent."""
+    from scipy.stats import chi2
+
+    goods, bads = binner.goods_.astype(np.float64), binner.bads_.astype(np.float64)
+    seen = (goods + bads) > 0
+    goods, bads = goods[seen], bads[seen]
+    n = goods.sum() + bads.sum()
+    if seen.sum() < 2 or goods.sum() == 0 or bads.sum() == 0:
+        return 1.0
+    observed = np.concatenate([goods, bads])
+    expected = np.concatenate([(goods + bads) * goods.sum(), (goods + bads) * bads.sum()]) / n
+    pos = observed > 0
+    g = 2.0 * float(np.sum(observed[pos] * np.log(observed[pos] / expected[pos])))
+    return float(chi2.sf(g, int(seen.sum()) - 1))
 
 
 def _prune_correlated(woe: np.ndarray, ivs: np.ndarray, max_corr: float
@@ -184,22 +216,14 @@ def _prune_correlated(woe: np.ndarray, ivs: np.ndarray, max_corr: float
     return kept, dropped
 
 
-def _logistic(woe: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    from sklearn.linear_model import LogisticRegression
-
-    lr = LogisticRegression(C=1.0, solver="lbfgs", max_iter=1000, tol=1e-6)
-    lr.fit(woe, y)
-    return lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
-
-
-def _points(features: list[tuple[FeatureMeta, Binner, float]], intercept: float,
+def _points(features: list[tuple[FeatureMeta, Binner, np.ndarray]], intercept: float,
             scale: Scale) -> list[np.ndarray]:
     base = int(np.rint(scale.offset - scale.factor * intercept))
     q, r = divmod(base, len(features))
     out = []
-    for j, (_, binner, coef) in enumerate(features):
+    for j, (_, _, logit) in enumerate(features):
         share = q + (1 if j < r else 0)
-        out.append((np.rint(-scale.factor * coef * binner.woe_) + share).astype(np.int32))
+        out.append((np.rint(-scale.factor * logit) + share).astype(np.int32))
     return out
 
 
@@ -217,9 +241,14 @@ def train_scorecard(
     selection: dict[str, dict[str, Any]] = {c: {"status": "skipped", "why": why}
                                             for c, why in skipped.items()}
     binners = {c: _fit_binner(frame[c], y, metas[c], kinds[c], s) for c in names}
+    cands = []
     for c in names:
-        selection[c] = {"iv": binners[c].iv_, "status": "low iv", "why": f"IV < {s.min_iv}"}
-    cands = [c for c in names if binners[c].iv_ >= s.min_iv]
+        iv, p = binners[c].iv_, _g_test_p(binners[c])
+        why = (f"IV < {s.min_iv}" if iv < s.min_iv else
+               f"not significant (G-test p = {p:.3g} >= {s.max_p})" if p >= s.max_p else "")
+        selection[c] = {"iv": iv, "p": p, "status": "low iv", "why": why}
+        if not why:
+            cands.append(c)
     if not cands:
         cands = [max(names, key=lambda c: (binners[c].iv_, -names.index(c)))]
     bins = {c: binners[c].bin_index(frame[c] if kinds[c] == "categorical"
@@ -230,21 +259,22 @@ def train_scorecard(
     for j, k in dropped.items():
         selection[cands[j]].update(status="correlated", why=f"|r| > {s.max_corr} with {cands[k]}")
     active = sorted(kept)  # frame order
-    while True:
-        coef, intercept = _logistic(woe[:, active], y)
-        wrong = [a for a, c in zip(active, coef, strict=True) if c >= 0]
-        if not wrong or len(active) == 1:
-            break
-        if len(wrong) == len(active):  # keep the strongest alone: one WoE column fits right
-            wrong = [a for a in active if a != max(active, key=lambda a: (woe_iv[a], -a))]
-        for a in wrong:
-            selection[cands[a]].update(status="wrong sign",
-                                       why="its coefficient would make points move against risk")
-        active = [a for a in active if a not in wrong]
-    chosen = [(metas[cands[a]], binners[cands[a]], float(c))
-              for a, c in zip(active, coef, strict=True)]
+    layouts = [BinLayout.from_woe(binners[cands[a]].woe_, binners[cands[a]].empty_)
+               for a in active]
+    intercept, logits = fit_bin_logit([bins[cands[a]] for a in active], layouts, y, s.l2)
+    chosen = []
+    for a, logit in zip(active, logits, strict=True):
+        b = binners[cands[a]]
+        if np.ptp(np.rint(s.scale.factor * logit[~b.empty_])) > 0:
+            chosen.append((metas[cands[a]], b, logit))
+        else:
+            selection[cands[a]].update(status="no effect",
+                                       why="its bins differ by less than a point in the joint fit")
+    if not chosen:  # nothing to score with: keep the strongest column with its neutral terms
+        a = max(active, key=lambda a: (woe_iv[a], -a))
+        chosen = [(metas[cands[a]], binners[cands[a]], logits[active.index(a)])]
     points = _points(chosen, intercept, s.scale)
-    feats = [ScorecardFeature(m, b, c, p) for (m, b, c), p in zip(chosen, points, strict=True)]
+    feats = [ScorecardFeature(m, b, lg, p) for (m, b, lg), p in zip(chosen, points, strict=True)]
     for f in feats:
         selection[f.name].update(status="selected", why="")
     model = ScorecardModel(feats, intercept, s.scale, selection)

@@ -86,6 +86,13 @@ class Scale:
 class TrainSettings:
     """Everything that steers training; the defaults are the documented ones.
 
+    ``l2`` is the scorecard's ridge penalty in observations and ``min_iv`` the information
+    value a column needs to enter it (5-fold cross-validation on the Taiwan training rows chose
+    ``l2`` among 1, 3, 10, 30, 100 and ``min_iv`` among 0, 0.005, 0.02: the joint bin fit
+    shrinks weak columns itself, so only near-noise is screened out); ``max_p`` is the G-test
+    level a column's binning must reach (see :mod:`benne.models.scorecard`). A numeric
+    column with direction ``"auto"`` and at most ``max_codes`` distinct integer values is
+    binned as codes (grouped by bad rate), 0 turns that off.
     ``exclude`` names columns that are never features (ids); ``allow_protected`` lets protected
     attributes in (off by default). ``holdout_share`` is what :func:`train_models` keeps aside
     for validation metrics; ``calibration_share`` is the part of the challenger's training rows
@@ -99,8 +106,11 @@ class TrainSettings:
     min_bin_share: float = 0.05
     max_prebins: int = 50
     special_values: tuple[float, ...] = ()
-    min_iv: float = 0.02
+    min_iv: float = 0.005
+    max_p: float = 0.01
     max_corr: float = 0.8
+    l2: float = 30.0
+    max_codes: int = 12
     exclude: tuple[str, ...] = ()
     allow_protected: bool = False
     seed: int = 0
@@ -120,6 +130,12 @@ class TrainSettings:
             raise ConfigError(f"max_corr must be in (0, 1]; got {self.max_corr}.")
         if self.min_iv < 0:
             raise ConfigError(f"min_iv must be >= 0; got {self.min_iv}.")
+        if not 0.0 < self.max_p <= 1.0:
+            raise ConfigError(f"max_p must be in (0, 1]; got {self.max_p}.")
+        if self.l2 < 0:
+            raise ConfigError(f"l2 must be >= 0; got {self.l2}.")
+        if self.max_codes < 0:
+            raise ConfigError(f"max_codes must be >= 0; got {self.max_codes}.")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -3,14 +3,15 @@
 ``LEAST(max, GREATEST(min, <points of feature 1> + <points of feature 2> + ...))`` where each
 feature's points are a ``CASE``: missing (``NULL``) first, then each special value, then the
 regular bins by their upper bounds (right-closed, as in Python), the last bin as ``ELSE``.
-Categorical features list each group's categories; anything else is the unseen bin. Numbers are
+Categorical and code features list each group's categories or codes; anything else is the
+unseen bin. Numbers are
 written with ``repr`` so the bounds are the exact doubles Python compares with. Missing values
 must arrive as SQL ``NULL`` (DuckDB reads pandas ``NaN`` and empty CSV fields as ``NULL``).
 """
 
 from __future__ import annotations
 
-from benne.binning import MonotoneBinner
+from benne.binning import CodeBinner, MonotoneBinner
 from benne.models.scorecard import ScorecardFeature
 from benne.models.training import TrainedModels
 
@@ -40,6 +41,13 @@ def feature_sql(f: ScorecardFeature) -> str:
         for i, cut in enumerate(b.cuts_):
             parts.append(f"WHEN {col} <= {_num(cut)} THEN {int(f.points[i])}")
         parts.append(f"ELSE {int(f.points[b.n_bins_ - 1])} END")
+    elif isinstance(b, CodeBinner):
+        for i, s in enumerate(b.special_values_):
+            parts.append(f"WHEN {col} = {_num(s)} THEN {int(f.points[b.n_bins_ + 1 + i])}")
+        for i, group in enumerate(b.groups_):
+            parts.append(f"WHEN {col} IN ({', '.join(_num(c) for c in group)}) "
+                         f"THEN {int(f.points[i])}")
+        parts.append(f"ELSE {int(f.points[-1])} END")
     else:
         text = f"CAST({col} AS VARCHAR)"
         for i, group in enumerate(b.groups_):

@@ -5,9 +5,11 @@ than zero, equal losses in feature order. Each feature's loss becomes one intege
 ``lost · M + (M − 1 − j)`` with ``M`` a power of two above the number of features, so keys in a
 row are distinct, a larger key is a better reason, and the feature and the loss can be read
 back from the key. The top four keys are kept by inserting each feature's key column into four
-running columns with ``np.maximum``/``np.minimum`` (a sorting network): seven element-wise
+running columns with ``np.maximum``/``np.minimum`` (a sorting network): eight element-wise
 operations per feature, no per-row sort and no Python loop over rows, which is several times
-faster than ``np.argpartition`` along rows of a ``(rows, features)`` matrix.
+faster than ``np.argpartition`` along rows of a ``(rows, features)`` matrix. A scorecard's
+losses are a few per bin, so its keys are a small table per feature (:meth:`TopReasons.key_table`)
+looked up by bin index, in int16 when they fit.
 
 Texts are built once per distinct (feature, points lost) pair and returned as
 ``pandas.Categorical`` codes into them: a million rows share a few hundred strings.
@@ -32,27 +34,45 @@ MAX_REASONS = 4
 
 
 class TopReasons:
-    """Running top-``n`` of per-feature losses over a block of rows."""
+    """Running top-``n`` of per-feature losses over a block of rows.
 
-    def __init__(self, rows: int, n_features: int, n: int = MAX_REASONS) -> None:
+    Keys are int16 when every key fits (``max_lost`` given and small enough; half the memory
+    traffic of int32 in the sorting network), else int32 with losses capped at :attr:`cap`.
+    """
+
+    def __init__(self, rows: int, n_features: int, n: int = MAX_REASONS,
+                 max_lost: int | None = None) -> None:
         self.bits = max(1, int(n_features - 1).bit_length())
         self.m = 1 << self.bits
-        self.cap = (2**31 - 1) >> self.bits  # the largest loss a key can hold
-        self.keys = np.full((n, rows), -1, dtype=np.int32)
+        small = max_lost is not None and (int(max_lost) << self.bits) + self.m <= 2**15 - 1
+        self.dtype = np.dtype(np.int16 if small else np.int32)
+        self.cap = int(np.iinfo(self.dtype).max) >> self.bits  # the largest loss a key holds
+        self.keys = [np.full(rows, -1, dtype=self.dtype) for _ in range(n)]
+        self._spare = np.empty(rows, dtype=self.dtype)
+
+    def key_table(self, j: int, lost: np.ndarray) -> np.ndarray:
+        """Feature ``j``'s key for each loss in ``lost`` (−1 for no loss): look it up per row."""
+        lost = np.asarray(lost)
+        key = (np.minimum(lost, self.cap).astype(np.int64) << self.bits) + (self.m - 1 - j)
+        return np.where(lost > 0, key, -1).astype(self.dtype)
+
+    def add_keys(self, key: np.ndarray) -> None:
+        """Insert one key per row (from :meth:`key_table`); ``key`` is used as scratch."""
+        for s in range(len(self.keys)):
+            hi = np.maximum(self.keys[s], key, out=self._spare)
+            np.minimum(self.keys[s], key, out=key)
+            self._spare, self.keys[s] = self.keys[s], hi
 
     def add(self, j: int, lost: np.ndarray) -> None:
         """Offer feature ``j``'s losses (one per row); only losses above zero can win."""
-        key = np.minimum(lost, self.cap).astype(np.int32, copy=False) << self.bits
-        key += self.m - 1 - j
+        lost = np.asarray(lost)
+        key = (np.minimum(lost, self.cap).astype(self.dtype) << self.bits) + (self.m - 1 - j)
         np.putmask(key, lost <= 0, -1)
-        for s in range(self.keys.shape[0]):
-            hi = np.maximum(self.keys[s], key)
-            np.minimum(self.keys[s], key, out=key)
-            self.keys[s] = hi
+        self.add_keys(key.astype(self.dtype, copy=False))
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         """``(n, rows)`` feature index (``-1`` = none) and points lost (0 = none)."""
-        keys = self.keys
+        keys = np.stack(self.keys).astype(np.int32)
         feature = (self.m - 1) - (keys & (self.m - 1))
         lost = keys >> self.bits
         np.putmask(feature, keys < 0, -1)
@@ -79,7 +99,7 @@ def reason_columns(feature: np.ndarray, lost: np.ndarray, codes: Sequence[str],
     n = feature.shape[0]
     width = int(lost.max()) + 1 if lost.size else 1
     # feature -1 (no reason) has lost 0, so its pair is negative: never counted, looked up as -1
-    pair = feature.astype(np.int64) * width + lost
+    pair = feature.astype(np.intp) * width + lost
     used = np.bincount(pair[pair >= 0], minlength=len(codes) * width) > 0
     lookup = np.append(np.cumsum(used) - 1, -1)    # index -1 (wrapped) → no text
     texts = [text_of(int(p // width), int(p % width)) for p in np.flatnonzero(used)]

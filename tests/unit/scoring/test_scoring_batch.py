@@ -59,7 +59,7 @@ def test_reasons_match_a_naive_oracle(models, data) -> None:
         assert [g for g in got if isinstance(g, str)] == want
         for r, code in enumerate(want, start=1):
             j = sc.feature_names.index(models.reasons[code].feature)
-            assert out.at[i, f"reason_{r}_text"].endswith(f"about +{lost[i, j]} points")
+            assert out.at[i, f"reason_{r}_text"].endswith(f" — about +{lost[i, j]} points.")
 
 
 def test_top_reasons_ties_follow_feature_order() -> None:
@@ -94,3 +94,12 @@ def test_missing_feature_column_is_an_input_error(models, data) -> None:
         score_frame(models, data.drop(columns=["credit__worst_dpd_365d"]))
     with pytest.raises(InputError, match="pass-through"):
         score_frame(models, data, passthrough=["nope"])
+
+
+def test_reason_text_reads_as_sentences() -> None:
+    from benne.models.reasons import Reason, reason_text
+
+    r = Reason("BH01", "f", "behaviour", "Days since you moved into your current address",
+               "keep your address up to date.")
+    assert reason_text(r, 32) == ("Days since you moved into your current address. "
+                                  "Keep your address up to date — about +32 points.")
