@@ -17,9 +17,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from benne.service.db import AuditEntry, AuditHead
@@ -57,8 +57,8 @@ def entry_hash(
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
-_HEAD = AuditHead.__table__
-_LOG = AuditEntry.__table__
+_HEAD = cast(Table, AuditHead.__table__)
+_LOG = cast(Table, AuditEntry.__table__)
 # Built once: the partner read appends on every request, and building statements per call
 # cost more than running them (SQLAlchemy Core with cached compilation).
 _SELECT_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
@@ -86,7 +86,7 @@ def append(
         conn.execute(_HEAD.insert().values(id=1, seq=0, hash=GENESIS))
         prev_seq, prev_hash = 0, GENESIS
     else:
-        prev_seq, prev_hash = head
+        prev_seq, prev_hash = int(head.seq), str(head.hash)
     at = at.replace(tzinfo=None)
     seq = prev_seq + 1
     detail_json = _canonical(detail or {})

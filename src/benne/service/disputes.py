@@ -41,8 +41,8 @@ def file_dispute(
     if source not in SOURCES:
         raise InputError(f"unknown source {source[:40]!r}",
                          fix=f"use one of {', '.join(SOURCES)}")
-    has_store = store_path is not None and Path(store_path).is_file()
-    if has_store and not store.record_belongs_to(Path(store_path), person_id, source, record_id):
+    held = Path(store_path) if store_path is not None and Path(store_path).is_file() else None
+    if held is not None and not store.record_belongs_to(held, person_id, source, record_id):
         raise NotFoundError(f"no {source} record {record_id[:60]!r} is held on you",
                             fix="pick a record from GET /v1/me/data")
     already = session.execute(select(Dispute).where(
@@ -58,9 +58,9 @@ def file_dispute(
     session.flush()
     audit.append(session, at=now, actor="person", action="dispute.file", person_id=person_id,
                  detail={"dispute_id": dispute.id, "source": source, "record_id": record_id,
-                         "excluded": has_store})
-    if has_store:
-        store.exclude_record(Path(store_path), source, record_id, f"dispute {dispute.id}", now)
+                         "excluded": held is not None})
+    if held is not None:
+        store.exclude_record(held, source, record_id, f"dispute {dispute.id}", now)
     return dispute
 
 

@@ -103,7 +103,7 @@ class ConsentOut(BaseModel):
 
 class DisputeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    source: SourceName
+    source: SourceName  # type: ignore[valid-type]
     record_id: Annotated[Text, Field(min_length=1, max_length=400)]
     reason: Annotated[Text, Field(min_length=1, max_length=2000)]
 

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy import Table, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from benne.dimensions import DIMENSIONS, dimension_column
@@ -42,6 +42,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     *(f"reason_{i}" for i in range(1, 5)), *(f"reason_{i}_text" for i in range(1, 5)),
 )
 _CHUNK = 2000
+_SCORES = cast(Table, Score.__table__)
 
 
 def load_reason_catalogue(model_dir: Path | None) -> dict[str, dict[str, Any]]:
@@ -162,12 +163,11 @@ def load_scores_file(
                 "reasons": _reasons(r, catalogue), "loaded_at": now,
             })
         if new:
-            session.execute(Score.__table__.insert(), new)
+            session.execute(_SCORES.insert(), new)
             added += len(new)
     return added
 
 
-_SCORES = Score.__table__
 _LATEST = (select(_SCORES).where(_SCORES.c.person_id == bindparam("person_id"))
            .order_by(_SCORES.c.as_of.desc(), _SCORES.c.id.desc()).limit(1))
 
@@ -184,7 +184,7 @@ def history(session: Session, person_id: str) -> list[Score]:
     return list(session.execute(stmt).scalars())
 
 
-def score_dict(score: Score | Mapping[str, Any]) -> dict[str, Any]:
+def score_dict(score: Any) -> dict[str, Any]:
     """One run (an ORM row or a Core mapping) as plain data, as the API and the export show."""
     get = score.__getitem__ if isinstance(score, Mapping) else partial(getattr, score)
     return {
