@@ -83,3 +83,20 @@ def test_sql_export_gives_the_python_scores_in_duckdb(trained, frame) -> None:
     got = con.execute(f"SELECT {sql} AS score FROM people").fetchnumpy()["score"]
     want = score_frame(trained, data)["score"].to_numpy()
     np.testing.assert_array_equal(got.astype(int), want)
+
+
+def test_code_feature_in_sql_and_round_trip(frame, tmp_path: Path) -> None:
+    # no metadata: a flat table, so the few-valued days-past-due column is binned as codes
+    s = TrainSettings(exclude=("person_id",), special_values=(-9.0,))
+    models = train_models(frame, "bad", settings=s)
+    kinds = {f.name: f.binner.to_dict()["type"] for f in models.scorecard.features}
+    assert kinds["credit__worst_dpd_365d"] == "codes"
+    data = frame.copy()
+    data.loc[:40, "credit__worst_dpd_365d"] = 975.0      # a code never seen in training
+    con = duckdb.connect()
+    con.register("people", data)
+    got = con.execute(f"SELECT {export_sql(models)} AS score FROM people").fetchnumpy()["score"]
+    want = score_frame(models, data)["score"].to_numpy()
+    np.testing.assert_array_equal(got.astype(int), want)
+    loaded = load_model(save_model(models, tmp_path / "m"))
+    assert_same_scores(score_frame(loaded, data), score_frame(models, data))
