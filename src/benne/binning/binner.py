@@ -1,4 +1,4 @@
-"""Binners: monotone optimal binning of a numeric column, bad-rate grouping of a categorical one.
+"""Binners: monotone optimal binning of a numeric column, bad-rate grouping of categories/codes.
 
 Both follow the scikit-learn estimator contract: ``__init__`` only stores its arguments, ``fit``
 validates them, what is learned ends in ``_``, and every method used after fitting checks that
@@ -8,7 +8,8 @@ Bin layout (the index :meth:`bin_index` returns and the rows of :meth:`table`):
 
 - numeric: ``0 .. n_bins-1`` the regular bins in increasing value, then ``missing``, then one
   bin per special value in declaration order;
-- categorical: the groups in increasing bad rate, then ``missing``, then ``unseen``.
+- categorical: the groups in increasing bad rate, then ``missing``, then ``unseen``;
+- codes: the groups in increasing bad rate, ``missing``, one bin per special value, ``unseen``.
 
 Decisions:
 
