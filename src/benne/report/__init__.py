@@ -10,9 +10,14 @@ Everything above ``model`` works on plain pandas frames.
 
 from __future__ import annotations
 
-from benne.report.html import render_html, write_html
-from benne.report.monitor import Stability, check_drift, stability_table
-from benne.report.sections import SECTIONS, Report, build_report
+from typing import TYPE_CHECKING
+
+from benne._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from benne.report.html import render_html, write_html
+    from benne.report.monitor import Stability, check_drift, stability_table
+    from benne.report.sections import SECTIONS, Report, build_report
 
 __all__ = [
     "SECTIONS",
@@ -24,3 +29,9 @@ __all__ = [
     "stability_table",
     "write_html",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "SECTIONS": "sections", "Report": "sections", "build_report": "sections",
+    "Stability": "monitor", "check_drift": "monitor", "stability_table": "monitor",
+    "render_html": "html", "write_html": "html",
+})

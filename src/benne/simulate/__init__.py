@@ -5,8 +5,13 @@ validates against (:func:`benne.sources.arrow_schema`), plus ``truth.parquet`` w
 traits and simulated outcomes. The model is described in docs/simulation.md.
 """
 
-from benne.simulate.core import SOURCE_NAMES, TRUTH_SCHEMA, SimulationSummary, simulate
-from benne.simulate.params import Params, add_months, default_as_of
+from typing import TYPE_CHECKING
+
+from benne._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from benne.simulate.core import SOURCE_NAMES, TRUTH_SCHEMA, SimulationSummary, simulate
+    from benne.simulate.params import Params, add_months, default_as_of
 
 __all__ = [
     "SOURCE_NAMES",
@@ -17,3 +22,8 @@ __all__ = [
     "default_as_of",
     "simulate",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "SOURCE_NAMES": "core", "TRUTH_SCHEMA": "core", "SimulationSummary": "core",
+    "simulate": "core", "Params": "params", "add_months": "params", "default_as_of": "params",
+})
