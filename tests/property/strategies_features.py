@@ -123,7 +123,8 @@ def worlds(draw: st.DrawFn, max_events: int = 8) -> dict[str, Any]:
                           "region": "north"} for _ in range(draw(n))],
                         ("person_id", "moved_in_at"))
     transfers = [{"transfer_id": f"t{i}", "from_person": draw(people),
-                  "to_person": draw(people), "at": draw(moments), "amount": draw(cents)}
+                  "to_person": draw(people), "at": draw(moments),
+                  "amount": draw(st.sampled_from([99.99, 100.0]) | cents)}  # "large" edge
                  for i in range(draw(n))]
     credit = _unique([{
         "account_id": f"a{draw(st.integers(0, 2))}-{p}", "person_id": p,

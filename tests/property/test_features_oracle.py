@@ -249,6 +249,15 @@ class Oracle:
             return None
         return _mean(by_day[max(by_day)])  # type: ignore[arg-type]
 
+    def _credit_record(self, person: str, a: dt.date) -> tuple[bool | None, float | None]:
+        """(ever 30+ days past due, worst dpd of the year) from statements before ``a``;
+        (None, None) without any."""
+        c = self._mine("credit", person, a, "statement_at")
+        if not c:
+            return None, None
+        return (any(r["days_past_due"] >= 30 for r in c),
+                _max(r["days_past_due"] for r in c if _in(r["statement_at"], a, 365)))
+
     def _transfers(self, p: str, a: dt.date) -> dict[str, float | None]:
         edges = []  # (at, counterparty, amount, outgoing)
         for t in self.t["transfers"]:
@@ -259,21 +268,37 @@ class Oracle:
             if t["to_person"] == p:
                 edges.append((t["at"], t["from_person"], t["amount"], False))
         names = ["counterparties_365d", "count_365d", "in_out_ratio_365d", "reciprocity_365d",
+                 "in_count_90d", "in_months_365d", "in_amount_365d", "large_in_count_365d",
+                 "large_in_share_365d", "counterparty_delinquent_share_365d",
+                 "counterparty_worst_dpd_mean_365d",
                  "counterparty_prior_score_mean_365d", "counterparty_prior_score_min_365d"]
         if not edges:
             return {f"transfers__{n}": None for n in names}
         y = [e for e in edges if _in(e[0], a, 365)]
+        received = [e for e in y if not e[3]]
+        large = [e for e in received if e[2] >= 100]
         ways: dict[str, set[bool]] = defaultdict(set)
         for _, cp, _, outgoing in y:
             ways[cp].add(outgoing)
         priors = [s for s in (self._prior_score(cp, a) for cp in ways) if s is not None]
+        records = [self._credit_record(cp, a) for cp in ways]
+        delinquent = [d for d, _ in records if d is not None]
         return {
             "transfers__counterparties_365d": len(ways),
             "transfers__count_365d": len(y),
-            "transfers__in_out_ratio_365d": _ratio(sum(e[2] for e in y if not e[3]),
+            "transfers__in_out_ratio_365d": _ratio(sum(e[2] for e in received),
                                                    sum(e[2] for e in y if e[3])),
             "transfers__reciprocity_365d": _ratio(sum(1 for w in ways.values() if len(w) == 2),
                                                   len(ways)),
+            "transfers__in_count_90d": sum(1 for e in edges if not e[3] and _in(e[0], a, 90)),
+            "transfers__in_months_365d": len({(e[0].year, e[0].month) for e in received}),
+            "transfers__in_amount_365d": sum(e[2] for e in received),
+            "transfers__large_in_count_365d": len(large),
+            "transfers__large_in_share_365d": _ratio(len(large), len(received)),
+            "transfers__counterparty_delinquent_share_365d": _ratio(sum(delinquent),
+                                                                    len(delinquent)),
+            "transfers__counterparty_worst_dpd_mean_365d": _mean(
+                [w for _, w in records if w is not None]),
             "transfers__counterparty_prior_score_mean_365d": _mean(priors),
             "transfers__counterparty_prior_score_min_365d": min(priors) if priors else None,
         }

@@ -10,7 +10,8 @@ Rules (the oracle in the tests implements the same, independently):
   the view is missing (NULL), distinct from zero. See :mod:`benne.features.definitions` for the
   value of each aggregation kind on an empty window.
 - The counterparties' prior score uses only scores from runs whose ``as_of`` is earlier than the
-  features' ``as_of`` (the latest such run per counterparty), never the current run.
+  features' ``as_of`` (the latest such run per counterparty), never the current run; their
+  credit record uses only their statements dated strictly before ``as_of``.
 
 Engines supply the tables and run the expression; they never restate these rules.
 """
@@ -181,12 +182,43 @@ def _keys(day: ir.DateScalar | None, *more: str) -> list[str]:
     return ["person_id", *more] if day is not None else ["person_id", "as_of", *more]
 
 
+def _counterparty_credit(pairs: ir.Table, tables: Mapping[str, ir.Table],
+                         day: ir.DateScalar | None) -> ir.Table:
+    """``pairs`` plus each counterparty's credit record as known strictly before as_of.
+
+    ``delinquent``: any statement 30+ days past due before as_of (NULL when the counterparty has
+    no statement before as_of: no credit record is not a clean one); ``worst_dpd_365d``: the
+    worst days past due on their statements of the year before as_of (NULL when none).
+    """
+    credit = VIEWS["credit"].build(tables)  # type: ignore[misc]
+    c = credit.select(_cp=credit.person_id, _t=credit.t, _dpd=credit.days_past_due)
+    if day is not None:
+        # One date for everyone: each person's record once, then an equi-join on the
+        # counterparty (the general path below would redo it for every pair).
+        known = c.filter(c._t < day)
+        per = known.group_by("_cp").aggregate(
+            _worst=known._dpd.max(),
+            _worst_year=known._dpd.max(where=known._t >= day - ibis.interval(days=365)))
+        j = pairs.left_join(per, pairs.counterparty == per._cp)
+    else:
+        keys = pairs.select(_p=pairs.person_id, _a=pairs.as_of, _k=pairs.counterparty)
+        k = keys.join(c, [keys._k == c._cp, c._t < keys._a])
+        per = k.group_by(["_p", "_a", "_k"]).aggregate(
+            _worst=k._dpd.max(),
+            _worst_year=k._dpd.max(where=k._t >= k._a - ibis.interval(days=365)))
+        j = pairs.left_join(per, [pairs.person_id == per._p, pairs.as_of == per._a,
+                                  pairs.counterparty == per._k])
+    return j.select(*pairs.columns, delinquent=j._worst >= 30, worst_dpd_365d=j._worst_year)
+
+
 def _counterparty_rows(tables: Mapping[str, ir.Table], spine: ir.Table,
                        scores_history: ir.Table, day: ir.DateScalar | None) -> ir.Table:
     """One row per (person, as_of, counterparty) of the year before as_of.
 
-    Columns: ``reciprocal`` (money went both ways in that year) and ``prior_score`` (the
-    counterparty's score from the latest scoring run dated before as_of, NULL when none).
+    Columns: ``reciprocal`` (money went both ways in that year), the counterparty's credit
+    record before as_of (``delinquent``, ``worst_dpd_365d``; see :func:`_counterparty_credit`)
+    and ``prior_score`` (the counterparty's score from the latest scoring run dated before
+    as_of, NULL when none).
     """
     rows = _as_of_rows(VIEWS["transfers"].build(tables), spine, day)  # type: ignore[misc]
     rows = rows.filter(_in_window(rows, Window(COUNTERPARTY_WINDOW_DAYS), day))
@@ -199,6 +231,7 @@ def _counterparty_rows(tables: Mapping[str, ir.Table], spine: ir.Table,
         "person_id", "as_of", "counterparty",
         reciprocal=(pairs._sent > 0) & (pairs._received > 0),
     )
+    pairs = _counterparty_credit(pairs, tables, day)
     # One score per person and run date (several models may score on the same day).
     daily = scores_history.group_by(
         [scores_history.person_id.name("_cp"), scores_history.as_of.name("_run")]
@@ -210,10 +243,9 @@ def _counterparty_rows(tables: Mapping[str, ir.Table], spine: ir.Table,
         prior = before.group_by("_cp").aggregate(
             _prior=_max_by(before._score, before._run.cast("timestamp")))
         j = pairs.left_join(prior, pairs.counterparty == prior._cp)
-        return j.select("person_id", "as_of", "counterparty", "reciprocal",
-                        prior_score=j._prior)
+        return j.select(*pairs.columns, prior_score=j._prior)
     j = pairs.left_join(daily, [pairs.counterparty == daily._cp, daily._run < pairs.as_of])
-    return j.group_by(["person_id", "as_of", "counterparty", "reciprocal"]).aggregate(
+    return j.group_by(pairs.columns).aggregate(
         prior_score=_max_by(j._score, j._run.cast("timestamp"), where=j._run.notnull())
     )
 
