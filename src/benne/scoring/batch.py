@@ -3,9 +3,11 @@
 The scorecard path never builds a ``(rows, features)`` matrix: rows are cut into blocks of
 ``BLOCK`` (cache-sized), and for each block and feature the bin index is one vector, from which
 points, the logit term and the points lost are integer look-ups (``np.take``) in small tables,
-added into running totals and the running top-four reasons. Blocks are independent, so they run
-on a thread pool (NumPy releases the GIL in these loops) and the result does not depend on the
-number of threads.
+added into running totals and the running top-four reasons; band, pd, dimension sub-scores and
+reason texts are finished in the same block. Blocks are independent, so they run on a thread
+pool (NumPy releases the GIL in these loops) and the result does not depend on the number of
+threads. The reason texts are a ``pandas.Categorical`` whose categories are every text the
+scorecard can give (a few hundred), never one Python string per row.
 
 With ``challenger=True`` the score, band and pd are the challenger's and the reasons come from
 its TreeSHAP contributions (points a feature cost against the model's average person). The
@@ -66,8 +68,19 @@ def _check_columns(frame: pd.DataFrame, needed: Sequence[str], passthrough: Sequ
                          where="the input, columns", fix="name existing columns")
 
 
+def _small_codes(n_categories: int) -> type[np.signedinteger]:
+    """The narrowest integer type pandas keeps as Categorical codes for this many categories."""
+    return np.int8 if n_categories < 127 else np.int16 if n_categories < 32_767 else np.int32
+
+
 class _Scorecard:
-    """The scorecard's tables laid out for the block loop, and the outputs it fills."""
+    """The scorecard's tables laid out for the block loop, and the output columns it fills.
+
+    Everything per row happens in :meth:`block`, so it all runs on the thread pool: bins,
+    points, pd, band, dimension sub-scores and the reasons with their texts. The text of a
+    reason is a look-up by (feature, points lost) in a table of every text the scorecard can
+    give (a feature loses one of a few amounts, one per bin), built once before the blocks.
+    """
 
     def __init__(self, models: TrainedModels, frame: pd.DataFrame, source: str) -> None:
         sc = models.scorecard
@@ -82,15 +95,29 @@ class _Scorecard:
         self.keys = [keys.key_table(j, x) for j, x in enumerate(lost)]
         self.logit = [f.logit for f in sc.features]
         dims = [f.meta.dimension for f in sc.features]
-        self.used = sorted({DIMENSIONS.index(d) for d in dims if d in DIMENSIONS})
         self.dim = [DIMENSIONS.index(d) if d in DIMENSIONS else -1 for d in dims]
+        self.span = {DIMENSIONS.index(d): (sum(f.min_points for f in sc.features
+                                               if f.meta.dimension == d),
+                                           sum(f.max_points for f in sc.features
+                                               if f.meta.dimension == d))
+                     for d in dict.fromkeys(dims) if d in DIMENSIONS}
+        # texts: every (feature, loss) a bin can give, in feature then loss order; row 0 of the
+        # table is "no reason" (feature −1)
+        codes = [models.code_of(c) for c in sc.feature_names]
+        self.width = self.max_lost + 1
+        pairs = [(j, int(v)) for j, x in enumerate(lost) for v in np.unique(x) if v > 0]
+        self.texts = [reason_text(models.reasons[codes[j]], v) for j, v in pairs]
+        self.text_of = np.full((k + 1) * self.width, -1, dtype=_small_codes(len(self.texts)))
+        for t, (j, v) in enumerate(pairs):
+            self.text_of[(j + 1) * self.width + v] = t
+        self.codes = codes
         self.k = k
         self.score = np.empty(n, dtype=np.int32)
+        self.band = np.empty(n, dtype=np.int8)
         self.pd = np.empty(n, dtype=np.float64)
-        self.dim_total = np.zeros((len(DIMENSIONS), n), dtype=np.int32)
-        self.dim_present = np.zeros((len(DIMENSIONS), n), dtype=bool)
-        self.top_feature = np.empty((MAX_REASONS, n), dtype=np.int32)
-        self.top_lost = np.empty((MAX_REASONS, n), dtype=np.int32)
+        self.dim_score = {d: np.empty(n, dtype=np.float64) for d in self.span}
+        self.reason = np.empty((MAX_REASONS, n), dtype=_small_codes(k))
+        self.reason_text = np.empty((MAX_REASONS, n), dtype=self.text_of.dtype)
 
     def block(self, start: int, stop: int) -> None:
         """One block of rows. Bin indexes are widened to ``intp`` once: ``np.take`` with
@@ -98,7 +125,8 @@ class _Scorecard:
         times (points, logit term, reason key)."""
         rows = stop - start
         total = np.zeros(rows, dtype=np.int32)   # points outside the six dimensions
-        acc = {d: self.dim_total[d, start:stop] for d in self.used}
+        acc = {d: np.zeros(rows, dtype=np.int32) for d in self.span}
+        present = {d: np.zeros(rows, dtype=bool) for d in self.span}
         logit = np.full(rows, self.sc.intercept)
         top = TopReasons(rows, self.k, max_lost=self.max_lost)
         pts = np.empty(rows, dtype=np.int32)
@@ -109,17 +137,22 @@ class _Scorecard:
             small = f.binner.bin_index(col) if f.numeric_input else col
             idx = small.astype(np.intp)
             d = self.dim[j]
-            np.take(self.points[j], idx, out=pts)
-            np.add(acc[d] if d >= 0 else total, pts, out=acc[d] if d >= 0 else total)
+            into = acc[d] if d >= 0 else total
+            np.add(into, np.take(self.points[j], idx, out=pts), out=into)
             logit += np.take(self.logit[j], idx, out=term)
             top.add_keys(np.take(self.keys[j], idx, out=key))
             if d >= 0:
-                self.dim_present[d, start:stop] |= small != f.binner.n_bins_
-        for d in self.used:
+                present[d] |= small != f.binner.n_bins_
+        for d, (lo, hi) in self.span.items():
             total += acc[d]
-        self.score[start:stop] = np.clip(total, self.sc.scale.min, self.sc.scale.max)
+            self.dim_score[d][start:stop] = dimension_scores(acc[d], present[d], lo, hi)
+        score = np.clip(total, self.sc.scale.min, self.sc.scale.max)
+        self.score[start:stop] = score
+        self.band[start:stop] = band_of(score)
         self.pd[start:stop] = 1.0 / (1.0 + np.exp(-logit))
-        self.top_feature[:, start:stop], self.top_lost[:, start:stop] = top.result()
+        feature, lost = top.result()
+        self.reason[:, start:stop] = feature
+        self.reason_text[:, start:stop] = np.take(self.text_of, (feature + 1) * self.width + lost)
 
     def run(self, threads: int) -> None:
         n = len(self.score)
@@ -130,6 +163,16 @@ class _Scorecard:
             return
         with ThreadPoolExecutor(max_workers=threads) as pool:
             list(pool.map(lambda s: self.block(s, min(s + BLOCK, n)), starts))
+
+    def reason_columns(self) -> dict[str, pd.Categorical]:
+        out = {}
+        for i in range(MAX_REASONS):
+            out[f"reason_{i + 1}"] = pd.Categorical.from_codes(
+                self.reason[i], categories=self.codes, validate=False)
+        for i in range(MAX_REASONS):
+            out[f"reason_{i + 1}_text"] = pd.Categorical.from_codes(
+                self.reason_text[i], categories=self.texts, validate=False)
+        return out
 
 
 def score_frame(
@@ -162,33 +205,26 @@ def score_frame(
         x = ch.matrix(frame, source)
         p = ch.pd_from_margin(ch.margin(x))
         score = models.settings.scale.from_pd(p)
+        band = band_of(score)
         feature, lost = (a.T for a in top_reasons(ch.lost_points(x)))
-        feats = ch.features
+        codes = [models.code_of(c) for c in ch.features]
+
+        def text_of(j: int, pts: int) -> str:
+            return reason_text(models.reasons[codes[j]], pts)
+
+        reasons = reason_columns(feature, lost, codes, text_of)
         version = models.model_version + CHALLENGER_SUFFIX
     else:
-        score, p, feature, lost = card.score, card.pd, card.top_feature, card.top_lost
-        feats = sc.feature_names
+        score, band, p = card.score, card.band, card.pd
+        reasons = card.reason_columns()
         version = models.model_version
     out["model_version"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [version])
     out["score"] = score
-    out["band"] = pd.Categorical.from_codes(band_of(score).astype(np.int8),
-                                            [name for _, name in BANDS])
+    out["band"] = pd.Categorical.from_codes(band, [name for _, name in BANDS], validate=False)
     out["pd"] = p
     for d, dim in enumerate(DIMENSIONS):
-        cols = [f for f in sc.features if f.meta.dimension == dim]
-        if not cols:
-            out[dimension_column(dim)] = np.full(n, np.nan)
-            continue
-        lo, hi = sum(f.min_points for f in cols), sum(f.max_points for f in cols)
-        out[dimension_column(dim)] = dimension_scores(card.dim_total[d], card.dim_present[d],
-                                                      lo, hi)
-    codes = [models.code_of(c) for c in feats]
-    catalog = models.reasons
-
-    def text_of(j: int, pts: int) -> str:
-        return reason_text(catalog[codes[j]], pts)
-
-    out.update(reason_columns(feature, lost, codes, text_of))
+        out[dimension_column(dim)] = card.dim_score.get(d, np.full(n, np.nan))
+    out.update(reasons)
     # copy=False: the columns are fresh arrays; consolidating them into 2-D blocks would copy
     # every float column once more (a tenth of the time at a million rows)
     return pd.DataFrame({c: out[c] for c in scores_columns(passthrough)},

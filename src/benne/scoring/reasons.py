@@ -94,7 +94,8 @@ def reason_columns(feature: np.ndarray, lost: np.ndarray, codes: Sequence[str],
     """``reason_i`` (code) and ``reason_i_text`` columns from ``(n, rows)`` top reasons.
 
     ``text_of(j, points)`` writes the text of feature ``j`` losing ``points``; it is called once
-    per distinct pair that occurs.
+    per distinct pair that occurs (the challenger's losses are not known before scoring; the
+    scorecard's are, and :mod:`benne.scoring.batch` tabulates them up front instead).
     """
     n = feature.shape[0]
     width = int(lost.max()) + 1 if lost.size else 1
@@ -106,10 +107,11 @@ def reason_columns(feature: np.ndarray, lost: np.ndarray, codes: Sequence[str],
     np.putmask(pair, pair < 0, -1)
     out: dict[str, pd.Categorical] = {}
     for i in range(n):
-        out[f"reason_{i + 1}"] = pd.Categorical.from_codes(feature[i], categories=list(codes))
+        out[f"reason_{i + 1}"] = pd.Categorical.from_codes(feature[i], categories=list(codes),
+                                                           validate=False)
     for i in range(n):
         out[f"reason_{i + 1}_text"] = pd.Categorical.from_codes(lookup[pair[i]],
-                                                                categories=texts)
+                                                                categories=texts, validate=False)
     return out
 
 
