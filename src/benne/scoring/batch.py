@@ -16,6 +16,11 @@ dimension sub-scores are always the scorecard's: they are shares of each dimensi
 
 A dimension with no feature in the model (e.g. every dimension but "other" for a flat table) is
 NULL for everyone; a dimension is NULL for a person whose features in it are all missing.
+
+``reason_i`` is a reason code (``CH01``…) or NULL, the most points lost first; ``reason_i_text``
+reads ``<statement>. <Tip> — about +N points.``, e.g. "Worst days past due in 12 months. Pay
+every instalment on time — about +32 points.", N being the points the feature lost against its
+best attainable bin.
 """
 
 from __future__ import annotations
