@@ -6,8 +6,8 @@ payer and the payee, a shop's trading day belongs to the shop's owner. Features 
 of views (``orders``, ``transfers``), so the as-of semantics are written once for all of them.
 
 ``counterparties`` is the one view that depends on the as-of date itself (which counterparties
-a person had in the year before as-of, and their latest earlier score); it is built in
-:mod:`benne.features.asof`.
+a person had in the year before as-of, their credit record before as-of and their latest
+earlier score); it is built in :mod:`benne.features.asof`.
 """
 
 from __future__ import annotations
@@ -122,7 +122,8 @@ VIEWS: dict[str, View] = {
         View("merchant_sales", ("merchants", "merchant_sales"),
              "trading days of the person's shops, on day", _merchant_sales),
         View("counterparties", ("transfers",),
-             "people transacted with in the last 365 days, with their latest earlier score",
+             "people transacted with in the last 365 days, with their credit record and "
+             "latest score before as_of",
              None),
     )
 }
