@@ -256,7 +256,7 @@ def _row(r: LoadResult) -> str:
 
 def run(quick: bool = False) -> str:
     """Measure both targets; returns the markdown section (and writes it to results)."""
-    from benne.service import verify_audit
+    from benne.service import fast_server_options, verify_audit
 
     seconds = 10.0 if quick else 60.0
     work = Path(tempfile.mkdtemp(prefix="benne-bench-service-"))
@@ -269,6 +269,8 @@ def run(quick: bool = False) -> str:
                         "benchmarks.bench_service:make_bare_app", "--host", "127.0.0.1",
                         "--port", str(bare_port), "--workers", "1", "--no-access-log",
                         "--log-level", "warning"]
+        for option, value in fast_server_options().items():  # as `benne serve` runs
+            uvicorn_bare += [f"--{option}", value]
         with _server(uvicorn_bare, bare_port, env) as proc:
             bare = _load("bare FastAPI endpoint", proc, f"http://127.0.0.1:{bare_port}",
                          [f"/bare/{p}?purpose=credit" for p in ids], {}, seconds)

@@ -28,6 +28,7 @@ __all__ = [
     "AuditReport",
     "create_app",
     "create_partner",
+    "fast_server_options",
     "grant_consent",
     "issue_person_token",
     "load_scores",
@@ -194,4 +195,20 @@ def serve(settings: Settings, *, log_level: str = "WARNING") -> None:
                     "uvicorn.error": {"handlers": ["err"], "level": "INFO"}},
     }
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, workers=1,
-                access_log=False, log_config=logging_config)
+                access_log=False, log_config=logging_config, **fast_server_options())
+
+
+def fast_server_options() -> dict[str, Any]:
+    """uvicorn's C HTTP parser and event loop (``httptools``, ``uvloop``) where installed.
+
+    They roughly halve the server's own CPU per request next to the pure-Python ``h11`` parser
+    and the asyncio loop; without them (e.g. uvloop on Windows) uvicorn's defaults are used.
+    """
+    from importlib.util import find_spec
+
+    options: dict[str, Any] = {}
+    if find_spec("httptools") is not None:
+        options["http"] = "httptools"
+    if find_spec("uvloop") is not None:
+        options["loop"] = "uvloop"
+    return options

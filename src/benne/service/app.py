@@ -1,10 +1,11 @@
 """``create_app(settings)``: the FastAPI app of benne, API and web pages together.
 
 The lifespan opens the database (creating the tables), loads the settings' scores file if one
-is named, reads the model's reason catalogue and makes the rate limiter; nothing is created at
-import time. Errors from :mod:`benne.exceptions` become ``{"error": code, "message": ...}``
-with the error's HTTP status; request validation errors become 422 in the same shape, unknown
-routes 404, and anything unexpected a 500 whose details stay out of the response.
+is named, reads the model's reason catalogue, makes the rate limiter and checks that the audit
+head names the log's last entry (logging an error if not); nothing is created at import time.
+Errors from :mod:`benne.exceptions` become ``{"error": code, "message": ...}`` with the error's
+HTTP status; request validation errors become 422 in the same shape, unknown routes 404, and
+anything unexpected a 500 whose details stay out of the response.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from benne import __version__
 from benne.config import Settings
 from benne.exceptions import BenneError
+from benne.service import audit
 from benne.service.db import make_engine, make_sessionmaker, session_scope
 from benne.service.deps import utcnow
 from benne.service.middleware import (
@@ -97,6 +99,10 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
         app.state.limiter = TokenBucketLimiter(settings.rate_limit_per_minute)
         app.state.partner_hashes = {}
         app.state.reasons = load_reason_catalogue(settings.model_dir)
+        with session_scope(app.state.sessions) as session:
+            head = audit.check_head(session)
+        if not head.ok:
+            log.error("audit log: %s; run `benne audit verify`", head.reason)
         if settings.scores is not None and settings.scores.is_file():
             with session_scope(app.state.sessions) as session:
                 added = load_scores_file(session, settings.scores, now=utcnow(),

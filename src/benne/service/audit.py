@@ -9,22 +9,47 @@ the end of the log.
 
 ``person_id`` is the store's pseudonymous id. ``detail`` is kept as the exact canonical JSON
 that was hashed, so a round trip through any database cannot change the bytes.
+
+Concurrency (what is guaranteed). Any number of threads, API workers, CLI commands and batch
+processes may append to one database at the same time, on SQLite and on PostgreSQL; the log
+they leave is one gap-free chain ``1..n`` in commit order, and ``audit_head`` names its end.
+This rests on one conditional statement per append, not on anything held in a process:
+
+- Each engine keeps a *hint* of the head (seq, hash) in memory, so an append costs two
+  statements: ``UPDATE audit_head SET seq, hash WHERE seq = <hint> AND hash = <hint>`` and the
+  ``INSERT`` of the entry, whose hash is computed in Python from the hint.
+- The ``UPDATE`` takes the head row's write lock (PostgreSQL: a row lock held to commit, other
+  appenders wait on it and then re-check the ``WHERE`` against the committed row; SQLite: the
+  transaction already holds the database write lock from ``BEGIN IMMEDIATE``). It changes one
+  row only if the hint is still the committed head, so a hint made stale by another process or
+  by a rolled-back transaction changes nothing: the append then reads the head ``FOR UPDATE``
+  (now holding the lock, the values cannot move) and appends after it.
+- ``seq`` is the primary key, so even a broken implementation could not write one seq twice.
+
+A process that starts (or restarts after a crash) begins with no hint and reads the head from
+the database, so nothing in memory can outlive what was committed. With SQLite in WAL mode and
+``synchronous=NORMAL`` a power loss can drop the last committed transactions; each drops whole,
+with its audit entries and the head update together, so the chain stays valid and merely ends
+earlier. :func:`check_head` (run when the app starts) compares the head with the last entry.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Engine, Table, bindparam, select
 from sqlalchemy.orm import Session
 
-from benne.service.db import AuditEntry, AuditHead
+from benne.exceptions import StoreError
+from benne.service.db import AuditEntry, AuditHead, connection_of
 
-__all__ = ["GENESIS", "AuditReport", "append", "entry_hash", "verify_chain"]
+__all__ = ["GENESIS", "AuditReport", "append", "check_head", "entry_hash", "verify_chain"]
 
 GENESIS = "0" * 64
 
@@ -63,11 +88,45 @@ _LOG = cast(Table, AuditEntry.__table__)
 # cost more than running them (SQLAlchemy Core with cached compilation).
 _SELECT_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
 _INSERT_ENTRY = _LOG.insert()
-_UPDATE_HEAD = _HEAD.update().where(_HEAD.c.id == 1)
+_ADVANCE_HEAD = (
+    _HEAD.update()
+    .where(_HEAD.c.id == 1, _HEAD.c.seq == bindparam("prev_seq"),
+           _HEAD.c.hash == bindparam("prev_hash"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
+class _HeadHint:
+    """The last head this process wrote or read, per engine; only ever a guess (see above)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hints: weakref.WeakKeyDictionary[Engine, tuple[int, str]] = (
+            weakref.WeakKeyDictionary())
+
+    def get(self, engine: Engine) -> tuple[int, str] | None:
+        with self._lock:
+            return self._hints.get(engine)
+
+    def set(self, engine: Engine, seq: int, digest: str) -> None:
+        with self._lock:
+            self._hints[engine] = (seq, digest)
+
+
+_hints = _HeadHint()
+
+
+def _locked_head(conn: Connection) -> tuple[int, str]:
+    """The committed head, read ``FOR UPDATE`` (made on the first append to a new log)."""
+    head = conn.execute(_SELECT_HEAD).first()
+    if head is None:
+        conn.execute(_HEAD.insert().values(id=1, seq=0, hash=GENESIS))
+        return 0, GENESIS
+    return int(head.seq), str(head.hash)
 
 
 def append(
-    session: Session,
+    session: Session | Connection,
     *,
     at: datetime,
     actor: str,
@@ -77,25 +136,31 @@ def append(
 ) -> int:
     """Append one entry in the caller's transaction (written when the caller commits); its seq.
 
-    The head row is read ``FOR UPDATE``: concurrent appenders on PostgreSQL wait for each other,
-    and on SQLite the ``BEGIN IMMEDIATE`` transaction already holds the write lock.
+    Two statements when this process's hint of the head is current, four when it is not; the
+    module docstring says why concurrent appenders still form one chain.
     """
-    conn = session.connection()
-    head = conn.execute(_SELECT_HEAD).first()
-    if head is None:
-        conn.execute(_HEAD.insert().values(id=1, seq=0, hash=GENESIS))
-        prev_seq, prev_hash = 0, GENESIS
-    else:
-        prev_seq, prev_hash = int(head.seq), str(head.hash)
+    conn = connection_of(session)
+    engine = conn.engine
     at = at.replace(tzinfo=None)
-    seq = prev_seq + 1
     detail_json = _canonical(detail or {})
-    digest = entry_hash(prev_hash, seq=seq, at=at, actor=actor, action=action,
-                        person_id=person_id, detail=detail_json)
+    prev = _hints.get(engine)
+    for attempt in range(2):
+        if prev is None or attempt:
+            prev = _locked_head(conn)
+        seq = prev[0] + 1
+        digest = entry_hash(prev[1], seq=seq, at=at, actor=actor, action=action,
+                            person_id=person_id, detail=detail_json)
+        moved = conn.execute(_ADVANCE_HEAD, {"prev_seq": prev[0], "prev_hash": prev[1],
+                                             "new_seq": seq, "new_hash": digest}).rowcount
+        if moved == 1:
+            break
+    else:  # the head is locked by this transaction on the second attempt, so this cannot be
+        raise StoreError("the audit head changed while it was locked",
+                         fix="run `benne audit verify`; the database may be shared wrongly")
     conn.execute(_INSERT_ENTRY, {"seq": seq, "at": at, "actor": actor, "action": action,
                                  "person_id": person_id, "detail": detail_json,
-                                 "prev_hash": prev_hash, "hash": digest})
-    conn.execute(_UPDATE_HEAD, {"seq": seq, "hash": digest})
+                                 "prev_hash": prev[1], "hash": digest})
+    _hints.set(engine, seq, digest)
     return seq
 
 
@@ -141,3 +206,23 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> AuditReport:
         return AuditReport(False, count, count + 1,
                            f"the log ends at entry {count} but the head records {head_seq}")
     return AuditReport(True, count)
+
+
+_LAST_ENTRY = select(_LOG.c.seq, _LOG.c.hash).order_by(_LOG.c.seq.desc()).limit(1)
+
+
+def check_head(session: Session) -> AuditReport:
+    """A quick check for the app's start: does the head name the log's last entry?
+
+    It catches a log cut short or a head moved by hand (the full walk is
+    :func:`verify_chain`, ``benne audit verify``); it reads two rows, however long the log.
+    """
+    conn = session.connection()
+    last = conn.execute(_LAST_ENTRY).first()
+    head = conn.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).first()
+    last_seq, last_hash = (int(last.seq), str(last.hash)) if last else (0, GENESIS)
+    head_seq, head_hash = (int(head.seq), str(head.hash)) if head else (0, GENESIS)
+    if (last_seq, last_hash) != (head_seq, head_hash):
+        return AuditReport(False, last_seq, min(last_seq, head_seq) + 1,
+                           f"the log ends at entry {last_seq} but the head records {head_seq}")
+    return AuditReport(True, last_seq)

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Connection, Table, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from benne.exceptions import InputError, NotFoundError
 from benne.service import audit
-from benne.service.db import Consent, Partner
+from benne.service.db import Consent, Partner, Score, connection_of
 from benne.service.keys import new_id
+from benne.service.scores import score_dict
 
-__all__ = ["PURPOSE_PATTERN", "grant", "is_live", "list_for_person", "live_consent", "revoke"]
+__all__ = ["PURPOSE_PATTERN", "grant", "is_live", "list_for_person", "partner_view", "revoke"]
 
 PURPOSE_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
 _PURPOSE = re.compile(PURPOSE_PATTERN)
@@ -89,9 +91,22 @@ def list_for_person(session: Session, person_id: str) -> list[Consent]:
     return list(session.execute(stmt).scalars())
 
 
-_CONSENTS = Consent.__table__
-_LIVE = (
-    select(_CONSENTS.c.id)
+_CONSENTS = cast(Table, Consent.__table__)
+_SCORES = cast(Table, Score.__table__)
+_LATEST_RUN = (
+    select(_SCORES.c.id)
+    .where(_SCORES.c.person_id == bindparam("person_id"))
+    .order_by(_SCORES.c.as_of.desc(), _SCORES.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+# One statement for the partner read, built once: the live consent drives it and the person's
+# latest run is outer-joined, so "no consent" is no row and "consent, no score" is a row of
+# NULL score columns. Two statements before; on a read that also writes the audit log, every
+# statement is a measurable share of the request.
+_PARTNER_VIEW = (
+    select(_CONSENTS.c.id.label("consent_id"), *_SCORES.c)
+    .select_from(_CONSENTS.outerjoin(_SCORES, _SCORES.c.id == _LATEST_RUN))
     .where(
         _CONSENTS.c.person_id == bindparam("person_id"),
         _CONSENTS.c.partner_id == bindparam("partner_id"),
@@ -100,13 +115,20 @@ _LIVE = (
         or_(_CONSENTS.c.expires_at.is_(None), _CONSENTS.c.expires_at > bindparam("now")),
     )
     .limit(1)
-)  # built once: it runs on every partner read
+)
 
 
-def live_consent(
-    session: Session, *, person_id: str, partner_id: str, purpose: str, now: datetime
-) -> str | None:
-    """The id of a live consent for this person, partner and purpose, if there is one."""
-    return session.connection().execute(_LIVE, {
+def partner_view(
+    session: Session | Connection, *, person_id: str, partner_id: str, purpose: str, now: datetime
+) -> tuple[str | None, dict[str, Any] | None]:
+    """A live consent's id for this person, partner and purpose, and the person's latest run.
+
+    ``(None, None)`` without a live consent (the score is then not read at all);
+    ``(consent_id, None)`` when the person has consented but holds no score yet.
+    """
+    row = connection_of(session).execute(_PARTNER_VIEW, {
         "person_id": person_id, "partner_id": partner_id, "purpose": purpose,
-        "now": now.replace(tzinfo=None)}).scalar()
+        "now": now.replace(tzinfo=None)}).mappings().first()
+    if row is None:
+        return None, None
+    return row["consent_id"], (None if row["id"] is None else score_dict(row))

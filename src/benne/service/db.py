@@ -9,10 +9,22 @@ safe under concurrency on both:
 
 - SQLite transactions start with ``BEGIN IMMEDIATE`` (the SQLAlchemy pysqlite recipe), so
   writers queue on the database lock instead of failing on a stale snapshot; within one process
-  they queue on a lock first, across processes on SQLite's busy timeout. WAL mode keeps
-  readers of other processes unblocked.
-- Appending to the audit log locks the one ``audit_head`` row (``SELECT ... FOR UPDATE``), which
-  serialises appends across PostgreSQL connections and processes.
+  they queue on a lock first, across processes on SQLite's busy timeout.
+- Appending to the audit log updates the one ``audit_head`` row only where it still holds the
+  head the appender chained to, which serialises appends across PostgreSQL connections and
+  processes (see :mod:`benne.service.audit`). The row is made with the tables, so two first
+  appends cannot race to create it.
+
+A SQLite file runs with ``journal_mode=WAL`` and ``synchronous=NORMAL``: readers of other
+processes are not blocked by the writer, and a commit appends to the WAL without waiting for
+the disk (the fsync happens at checkpoints), which the partner read's one write per request
+needs. The trade-off: after an application or OS crash the database is intact with every
+commit, but on power loss (or a kernel panic) the last transactions before the checkpoint can
+be lost. Each is lost whole, audit entries and head together, so the audit chain stays valid
+and only ends earlier; no head is kept across restarts (each process reads it from the
+database) and the app checks on start that the head names the last entry. Where a lost
+read record is not acceptable, use PostgreSQL (synchronous commit) or set
+``synchronous=FULL``.
 """
 
 from __future__ import annotations
@@ -37,7 +49,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from benne.exceptions import StoreError
@@ -51,6 +63,7 @@ __all__ = [
     "Partner",
     "PersonToken",
     "Score",
+    "connection_of",
     "make_engine",
     "make_sessionmaker",
     "session_scope",
@@ -210,7 +223,31 @@ def make_engine(database_url: str, *, create: bool = True) -> Engine:
         _sqlite_pragmas(engine)
     if create:
         Base.metadata.create_all(engine)
+        _make_audit_head(engine)
     return engine
+
+
+def _make_audit_head(engine: Engine) -> None:
+    """The head row of an empty audit log; a no-op when it exists, even if made concurrently."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialects: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    insert = dialects.get(engine.dialect.name)
+    if insert is None:  # other databases make the row on the first append
+        return
+    stmt = insert(AuditHead).values(id=1, seq=0, hash="0" * 64).on_conflict_do_nothing()
+    with engine.begin() as conn:
+        conn.execute(stmt)
+
+
+def connection_of(db: Session | Connection) -> Connection:
+    """The connection of a session's transaction, or the connection itself.
+
+    The domain functions on the partner read's path take either: the read runs on a bare Core
+    connection, because the ORM session's own bookkeeping (begin, commit, close) measured at
+    about a tenth of the read's CPU; everything else passes its session.
+    """
+    return db if isinstance(db, Connection) else db.connection()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

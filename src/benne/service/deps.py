@@ -7,9 +7,10 @@ lifespan; routes reach it only through these functions, which tests override
 Roles: a partner sends its key in ``X-API-Key``; a person sends ``Authorization: Bearer
 <token>``; the admin sends the settings' ``admin_key`` in ``X-Admin-Key``. The dependencies only
 read the headers (on the event loop); each route then opens **one** transaction in its own
-worker thread and authenticates inside it. A transaction must never span two threadpool hops:
-on SQLite it holds the write lock, and a lock holder waiting for a free thread while every
-thread waits for the lock is a deadlock.
+worker thread (the partner read: on the loop itself, see :mod:`benne.service.routes.partner`)
+and authenticates inside it. A transaction must never span two threadpool hops or an
+``await``: on SQLite it holds the write lock, and a lock holder waiting for a free thread (or
+the loop) while every thread waits for the lock is a deadlock.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from benne.config import Settings
@@ -42,6 +44,7 @@ __all__ = [
     "require_admin",
     "transaction",
     "utcnow",
+    "write_connection",
 ]
 
 
@@ -63,6 +66,11 @@ def transaction(request: Request) -> AbstractContextManager[Session]:
     return session_scope(request.app.state.sessions)
 
 
+def write_connection(request: Request) -> AbstractContextManager[Connection]:
+    """A bare Core connection in one transaction, for the partner read (see ``connection_of``)."""
+    return request.app.state.engine.begin()  # type: ignore[no-any-return]
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 
@@ -76,7 +84,7 @@ PartnerKey = Annotated[str | None, Depends(_partner_key)]
 PersonCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def partner_of(request: Request, session: Session, key: str | None) -> str:
+def partner_of(request: Request, session: Session | Connection, key: str | None) -> str:
     """The calling partner's id, after its rate limit; the partner id is the only id logged."""
     partner_id = authenticate_partner(session, key, request.app.state.partner_hashes)
     request.state.partner_id = partner_id

@@ -13,11 +13,11 @@ import hmac
 import secrets
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from benne.exceptions import AuthError, InputError
-from benne.service.db import Partner, PersonToken
+from benne.service.db import Partner, PersonToken, connection_of
 
 __all__ = [
     "authenticate_partner",
@@ -76,7 +76,7 @@ _PARTNERS = Partner.__table__
 _PARTNER_HASH = select(_PARTNERS.c.key_hash).where(_PARTNERS.c.id == bindparam("id"))
 
 
-def authenticate_partner(session: Session, key: str | None,
+def authenticate_partner(session: Session | Connection, key: str | None,
                          cache: dict[str, str] | None = None) -> str:
     """The id of the partner whose key this is, or AuthError.
 
@@ -88,7 +88,7 @@ def authenticate_partner(session: Session, key: str | None,
     if parts:
         stored = cache.get(parts[0]) if cache is not None else None
         if stored is None:
-            stored = session.connection().execute(_PARTNER_HASH, {"id": parts[0]}).scalar()
+            stored = connection_of(session).execute(_PARTNER_HASH, {"id": parts[0]}).scalar()
             if stored is not None and cache is not None:
                 cache[parts[0]] = stored
     if stored is None or not hmac.compare_digest(stored, hash_secret(key or "")):

@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, tuple_
+from sqlalchemy import Table, select, tuple_
 from sqlalchemy.orm import Session
 
 from benne.dimensions import DIMENSIONS, dimension_column
@@ -29,7 +29,6 @@ __all__ = [
     "BANDS",
     "REQUIRED_COLUMNS",
     "history",
-    "latest",
     "load_reason_catalogue",
     "load_scores_file",
     "score_dict",
@@ -166,16 +165,6 @@ def load_scores_file(
             session.execute(_SCORES.insert(), new)
             added += len(new)
     return added
-
-
-_LATEST = (select(_SCORES).where(_SCORES.c.person_id == bindparam("person_id"))
-           .order_by(_SCORES.c.as_of.desc(), _SCORES.c.id.desc()).limit(1))
-
-
-def latest(session: Session, person_id: str) -> dict[str, Any] | None:
-    """The person's most recent run (latest as_of, then the last loaded) as plain data."""
-    row = session.connection().execute(_LATEST, {"person_id": person_id}).mappings().first()
-    return None if row is None else score_dict(row)
 
 
 def history(session: Session, person_id: str) -> list[Score]:
