@@ -111,3 +111,43 @@ def test_concurrent_reads_keep_one_unbroken_chain(world: World) -> None:
     assert statuses == [200] * 60
     report = verify_audit(world.database_url)
     assert report.ok and report.count == 2 + 2 + 60
+
+
+def test_appenders_with_their_own_head_hints_keep_one_chain(database_url: str) -> None:
+    """Engines stand for API workers and batch processes: each keeps its own hint of the head,
+    which the others' appends and its own rolled-back ones make stale."""
+    from datetime import datetime
+
+    from benne.service import audit
+    from benne.service.db import make_sessionmaker, session_scope
+
+    engines = [make_engine(database_url) for _ in range(3)]
+    sessions = [make_sessionmaker(e) for e in engines]
+    at = datetime(2024, 7, 1, 12)
+
+    def append(worker: int, n: int) -> int:
+        with session_scope(sessions[worker]) as session:
+            return audit.append(session, at=at, actor=f"worker:{worker}", action="test",
+                                detail={"n": n})
+
+    try:
+        assert [append(0, 0), append(1, 1), append(0, 2)] == [1, 2, 3]  # 0's hint went stale
+        try:
+            with session_scope(sessions[2]) as session:
+                assert audit.append(session, at=at, actor="worker:2", action="test") == 4
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+        assert append(2, 3) == 4  # its hint named an entry that was rolled back
+
+        def work(i: int) -> int:
+            return append(i % 3, i)
+
+        with ThreadPoolExecutor(max_workers=9) as pool:
+            seqs = list(pool.map(work, range(90)))
+        assert sorted(seqs) == list(range(5, 95))
+        report = verify_audit(database_url)
+        assert report.ok and report.count == 94
+    finally:
+        for engine in engines:
+            engine.dispose()
