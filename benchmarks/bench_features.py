@@ -4,7 +4,7 @@ Data: ``benne.simulate`` writes N people over 18 months (1,000,000; ``--quick``:
 Parquet files are loaded into a real store (``benne.store.open_store``) with a prior scoring run
 for everyone in ``scores_history``, and features are computed as of the middle of the period.
 The peer, measured in the same run on the same store, is one hand-written DuckDB SQL query that
-computes the same 54 aggregates with the same semantics; the benchmark checks that both give the
+computes the same aggregates with the same semantics; the benchmark checks that both give the
 same numbers. Each side runs in its own process and reports its own peak resident memory.
 Spark (local mode, all cores) runs the same definitions on a smaller store
 (``SPARK_PEOPLE``), exported to Parquet; the export is not timed.
@@ -143,18 +143,31 @@ t AS (SELECT person_id,
   count(*) FILTER (WHERE "at" >= {A} - 365) AS n,
   coalesce(sum(amount::DECIMAL(18,2)) FILTER (WHERE "at" >= {A} - 365 AND NOT out), 0)::DOUBLE
     / nullif(coalesce(sum(amount::DECIMAL(18,2)) FILTER (WHERE "at" >= {A} - 365 AND out),
-                      0)::DOUBLE, 0) AS in_out
+                      0)::DOUBLE, 0) AS in_out,
+  count(*) FILTER (WHERE "at" >= {A} - 90 AND NOT out) AS in90,
+  count(DISTINCT date_trunc('month', "at")) FILTER (WHERE "at" >= {A} - 365 AND NOT out)
+    AS in_months,
+  coalesce(sum(amount::DECIMAL(18,2)) FILTER (WHERE "at" >= {A} - 365 AND NOT out),
+           0)::DOUBLE AS in_amt,
+  count(*) FILTER (WHERE "at" >= {A} - 365 AND NOT out AND amount >= 100) AS large_in,
+  count(*) FILTER (WHERE "at" >= {A} - 365 AND NOT out AND amount >= 100)
+    / nullif(count(*) FILTER (WHERE "at" >= {A} - 365 AND NOT out), 0) AS large_share
   FROM e GROUP BY 1),
 pairs AS (SELECT person_id, cp, bool_or(out) AND bool_or(NOT out) AS recip
           FROM e WHERE "at" >= {A} - 365 GROUP BY 1, 2),
 daily AS (SELECT person_id, as_of, avg(score) AS score FROM scores_history
           WHERE as_of < {A} GROUP BY 1, 2),
 prior AS (SELECT person_id, arg_max(score, as_of) AS score FROM daily GROUP BY 1),
+rec AS (SELECT person_id, max(days_past_due) >= 30 AS delinquent,
+  max(days_past_due) FILTER (WHERE statement_at >= {A} - 365) AS worst FROM cr GROUP BY 1),
 cp AS (SELECT pairs.person_id,
   count(*) FILTER (WHERE recip) / count(*) AS recip,
+  count(*) FILTER (WHERE rec.delinquent) / nullif(count(rec.delinquent), 0) AS cp_delinq,
+  avg(rec.worst) AS cp_worst,
   sum(prior.score::DECIMAL(18,2))::DOUBLE / nullif(count(prior.score), 0) AS prior_mean,
   min(prior.score) AS prior_min
-  FROM pairs LEFT JOIN prior ON prior.person_id = pairs.cp GROUP BY 1)
+  FROM pairs LEFT JOIN prior ON prior.person_id = pairs.cp
+  LEFT JOIN rec ON rec.person_id = pairs.cp GROUP BY 1)
 SELECT p.person_id, {A} AS as_of,
   c.months_on_file, c.accounts_365d, c.worst_dpd_365d, c.worst_dpd_90d, c.late_365d, c.util_90d,
   c.max_util_365d, c.charged_off, c.since_delinq, c.bal_trend,
@@ -168,7 +181,8 @@ SELECT p.person_id, {A} AS as_of,
   s.latest / nullif(o.spend365 / 12.0, 0) AS months_of_spend,
   ms.gmv90, ms.gmv_trend, ms.refund, ms.rating, shop.age AS shop_age,
   i.verified, i.age AS account_age, i.phone, ad.moves3y, ad.at_current, ad.moves180,
-  t.cps, t.n, t.in_out, cp.recip, cp.prior_mean, cp.prior_min
+  t.cps, t.n, t.in_out, cp.recip, t.in90, t.in_months, t.in_amt, t.large_in, t.large_share,
+  cp.cp_delinq, cp.cp_worst, cp.prior_mean, cp.prior_min
 FROM p
 LEFT JOIN c USING (person_id) LEFT JOIN o USING (person_id) LEFT JOIN b USING (person_id)
 LEFT JOIN s USING (person_id) LEFT JOIN ms USING (person_id) LEFT JOIN shop USING (person_id)
