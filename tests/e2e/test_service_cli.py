@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psutil
 
 from tests.e2e.web_fixtures import benne, benne_json, running_server
 from tests.unit.service.factory import score_row, write_scores
@@ -55,6 +57,30 @@ def test_commands_then_a_live_server_run_the_consent_cycle(tmp_path: Path) -> No
     assert broken.returncode == 1 and "BROKEN at entry 4" in broken.stdout
     as_json = benne("--json", "audit", "verify", "--db", db, check=False)
     assert as_json.returncode == 1 and '"first_broken_seq": 4' in as_json.stdout
+
+
+def test_several_workers_share_one_audit_chain(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'service.sqlite'}"
+    scores = write_scores(tmp_path / "scores.parquet", [score_row("P1", 702)])
+    partner = benne_json("partners", "add", "Acme Lending", "--db", db)
+    token = benne_json("people", "token", "P1", "--db", db)["token"]
+    args = ["--db", db, "--store", str(tmp_path / "none.duckdb"), "--scores", str(scores),
+            "--workers", "2"]
+    with running_server(args) as (base, proc):
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        assert len([w for w in workers if "python" in w.name().lower()]) >= 2
+        r = httpx.post(f"{base}/v1/consents", headers={"Authorization": f"Bearer {token}"},
+                       json={"partner_id": partner["partner_id"], "purpose": "credit"})
+        assert r.status_code == 201
+
+        def read(_: int) -> int:
+            return httpx.get(f"{base}/v1/scores/P1", params={"purpose": "credit"},
+                             headers={"X-API-Key": partner["key"]}).json()["score"]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            assert list(pool.map(read, range(80))) == [702] * 80  # loaded once, before forking
+    ok = benne("--json", "audit", "verify", "--db", db)
+    assert ok.returncode == 0 and '"count": 82' in ok.stdout  # partner, consent, 80 reads
 
 
 def test_user_mistakes_are_one_line_errors(tmp_path: Path) -> None:

@@ -167,17 +167,27 @@ def urls(host: str, port: int) -> dict[str, str]:
             "openapi": f"{base}/openapi.json"}
 
 
-def serve(settings: Settings, *, log_level: str = "WARNING") -> None:
-    """Run the app with uvicorn (one worker) until interrupted; prints the URLs first.
+def serve(settings: Settings, *, log_level: str = "WARNING", workers: int = 1) -> None:
+    """Run the app with uvicorn until interrupted; prints the URLs first.
 
     ``log_level`` INFO adds one line per request. uvicorn's access log is off because it
     prints raw paths, which hold person ids; the app's own request log names route templates
     and partner ids only.
+
+    ``workers`` > 1 runs that many processes on one socket, so the service can use more than
+    one core; the audit chain stays one chain across them (see :mod:`benne.service.audit`),
+    but each worker keeps its own rate-limit budget. It is for PostgreSQL: SQLite has one
+    writer, and processes waiting for its lock poll in sleeps of up to 100 ms, which stalls the
+    partner read's event loop (measured: a worse p99 than one worker). The tables and the
+    settings' scores file
+    are then made and loaded once here, before the workers start, so they do not race to do it.
     """
+    import os
+
     import uvicorn
 
     from benne import console
-    from benne.service.app import create_app
+    from benne.service.app import SETTINGS_ENV, create_app
 
     links = urls(settings.host, settings.port)
     console.emit(
@@ -194,8 +204,21 @@ def serve(settings: Settings, *, log_level: str = "WARNING") -> None:
         "loggers": {"benne.service": {"handlers": ["err"], "level": log_level.upper()},
                     "uvicorn.error": {"handlers": ["err"], "level": "INFO"}},
     }
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, workers=1,
-                access_log=False, log_config=logging_config, **fast_server_options())
+    options: dict[str, Any] = {"host": settings.host, "port": settings.port,
+                               "access_log": False, "log_config": logging_config,
+                               **fast_server_options()}
+    if workers <= 1:
+        uvicorn.run(create_app(settings), workers=1, **options)
+        return
+    from benne.service.db import make_engine
+
+    make_engine(settings.database_url).dispose()
+    if settings.scores is not None and settings.scores.is_file():
+        load_scores(settings.database_url, settings.scores, model_dir=settings.model_dir)
+        settings = settings.model_copy(update={"scores": None})
+    os.environ[SETTINGS_ENV] = settings.model_dump_json()
+    uvicorn.run("benne.service.app:create_app_from_environment", factory=True, workers=workers,
+                **options)
 
 
 def fast_server_options() -> dict[str, Any]:

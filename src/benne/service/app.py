@@ -11,6 +11,7 @@ anything unexpected a 500 whose details stay out of the response.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -37,7 +38,9 @@ from benne.service.routes import admin, partner, person, web
 from benne.service.scores import load_reason_catalogue, load_scores_file
 from benne.web import STATIC_DIR
 
-__all__ = ["create_app"]
+__all__ = ["SETTINGS_ENV", "create_app", "create_app_from_environment"]
+
+SETTINGS_ENV = "BENNE_SERVE_SETTINGS_JSON"
 
 log = logging.getLogger("benne.service")
 
@@ -125,8 +128,8 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=_lifespan(settings),
     )
     app.state.settings = settings
+    app.include_router(partner.router)  # first: the hot route is matched before the others
     app.include_router(person.router)
-    app.include_router(partner.router)
     app.include_router(admin.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
@@ -144,3 +147,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestLogMiddleware)
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app of one ``benne serve --workers N`` worker, from the settings the parent passed.
+
+    uvicorn starts workers from an import string, so :func:`benne.service.serve` hands its
+    settings (already resolved from flags, environment and ``benne.toml``) over as JSON.
+    """
+    return create_app(Settings.model_validate_json(os.environ[SETTINGS_ENV]))

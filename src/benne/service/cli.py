@@ -28,8 +28,13 @@ def _settings(**overrides: object):  # type: ignore[no-untyped-def]
               help="Scores Parquet file to load at start (idempotent).")
 @click.option("--store", type=click.Path(path_type=Path, dir_okay=False),
               help="DuckDB store, for the person's data and disputes.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes, for PostgreSQL (one per core); each keeps its own "
+                   "rate-limit budget. Keep 1 on SQLite: it has one writer, and workers "
+                   "waiting on each other's lock poll for it in sleeps.")
 def serve_cmd(host: str | None, port: int | None, database_url: str | None,
-              model_dir: Path | None, scores: Path | None, store: Path | None) -> None:
+              model_dir: Path | None, scores: Path | None, store: Path | None,
+              workers: int) -> None:
     """Run the API and the web pages until interrupted.
 
     \b
@@ -37,13 +42,14 @@ def serve_cmd(host: str | None, port: int | None, database_url: str | None,
       benne partners add "Acme Lending"
       benne people token P000001
       benne serve --port 8000 --db sqlite:///service.sqlite
+      benne serve --workers 2
     """
     from benne import console
     from benne.service import serve
 
     settings = _settings(host=host, port=port, database_url=database_url, model_dir=model_dir,
                          scores=scores, store=store)
-    serve(settings, log_level="INFO" if console.mode().debug else "WARNING")
+    serve(settings, log_level="INFO" if console.mode().debug else "WARNING", workers=workers)
 
 
 @click.group("partners")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import Connection
 
 from benne.exceptions import ConsentRequiredError, NotFoundError
@@ -44,13 +44,15 @@ async def read_score(
     request: Request,
     key: PartnerKey,
     clock: ClockDep,
-) -> PartnerScoreOut:
+) -> Response:
     """A person's latest score, for a partner holding a live consent for this purpose."""
     with write_connection(request) as conn:  # on the loop, without awaiting: see the docstring
         answer = _read(request, conn, key, person_id, purpose, clock())
     if isinstance(answer, ConsentRequiredError):
         raise answer  # after the commit: the refusal stays in the audit log
-    return answer
+    # Serialised here, once: returned as a model it would be validated and dumped again
+    # against response_model, which still documents the answer.
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 def _read(request: Request, conn: Connection, key: str | None, person_id: str, purpose: str,
