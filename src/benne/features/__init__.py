@@ -22,7 +22,17 @@ the as-of join becomes a filter on a constant, grouped by person only, as an ana
 write it. A per-person table of dates takes the general join.
 """
 
-from benne.features.api import compute_features, features_schema
-from benne.features.registry import FEATURES, feature_meta
+from typing import TYPE_CHECKING
+
+from benne._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from benne.features.api import compute_features, features_schema
+    from benne.features.registry import FEATURES, feature_meta
 
 __all__ = ["FEATURES", "compute_features", "feature_meta", "features_schema"]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "compute_features": "api", "features_schema": "api",
+    "FEATURES": "registry", "feature_meta": "registry",
+})
