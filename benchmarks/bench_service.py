@@ -365,6 +365,13 @@ def run(quick: bool = False) -> str:
         f"- audit chain after the runs: {'intact' if audit.ok else 'BROKEN'}, "
         f"{audit.count} entries ({sum(r.sent for r in reads)} reads + {PEOPLE + 1} setup "
         f"entries)",
+        "- one partner read is one transaction of three statements (consent and latest "
+        "score in one SELECT, the audit head's conditional UPDATE, the entry's INSERT) run on "
+        "the event loop; most of the CPU beyond the bare endpoint is SQLAlchemy's execution "
+        "path around those statements, not SQLite",
+        "- `--workers 2` is not measured on SQLite: its one writer lock is polled with sleeps "
+        "by the other process, which stalls that worker's loop (a 10 s quick run gave a p99 of "
+        "seconds); several workers are for PostgreSQL",
         "",
     ]
     text = "\n".join(lines)

@@ -179,8 +179,8 @@ def serve(settings: Settings, *, log_level: str = "WARNING", workers: int = 1) -
     but each worker keeps its own rate-limit budget. It is for PostgreSQL: SQLite has one
     writer, and processes waiting for its lock poll in sleeps of up to 100 ms, which stalls the
     partner read's event loop (measured: a worse p99 than one worker). The tables and the
-    settings' scores file
-    are then made and loaded once here, before the workers start, so they do not race to do it.
+    settings' scores file are then made and loaded once here, before the workers start, so
+    they do not race to do it.
     """
     import os
 

@@ -136,8 +136,8 @@ def append(
 ) -> int:
     """Append one entry in the caller's transaction (written when the caller commits); its seq.
 
-    Two statements when this process's hint of the head is current, four when it is not; the
-    module docstring says why concurrent appenders still form one chain.
+    Two statements when this process's hint of the head is current, three or four when it is
+    not; the module docstring says why concurrent appenders still form one chain.
     """
     conn = connection_of(session)
     engine = conn.engine
