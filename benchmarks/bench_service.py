@@ -341,9 +341,10 @@ def run(quick: bool = False) -> str:
         "",
         f"Partner read `GET /v1/scores/{{person_id}}` (API-key check, rate limit, consent check, "
         f"hash-chained audit append, latest score) on `benne serve` ({_server_kind()}), SQLite "
-        f"file, {PEOPLE} people with live consents, with one worker process and with one per "
-        f"core (`--workers 2`). Open-loop load at {RATE} requests/s for {seconds:.0f} s per "
-        f"target from an asyncio client (uvloop) on the same machine (loopback); latency counts "
+        f"file, {PEOPLE} people with live consents, `--workers "
+        f"{' and '.join(str(w) for w in WORKERS)}`. Open-loop load at {RATE} requests/s "
+        f"for {seconds:.0f} s per target from an asyncio client (uvloop) on the same machine "
+        f"(loopback); latency counts "
         f"from each request's scheduled send time, and a request unanswered after 10 s is an "
         f"error. The peer is a bare FastAPI endpoint on the same uvicorn settings (one worker), "
         f"measured in the same run." + (" Quick run (10 s per target)." if quick else ""),
