@@ -1,14 +1,22 @@
 """``benne demo``: every stage in order on a simulated population, then the service.
 
-The demo's timeline (defaults: 24 months of data from 2024-01-01):
+The demo's timeline (defaults: 27 months of data from 2023-10-01):
 
-- ``train_as_of`` = start + 9 months: features before it, labels over the 12 months after;
-  the champion scorecard and the challenger are trained here.
-- ``as_of`` = start + 12 months: the out-of-time validation sample (features before it,
-  labels over the following 12 months, to the end of the data), scored and reported on; these
-  scores are the first entry of everyone's history.
-- ``end`` = start + 24 months: everyone is scored again on all the data, with the interpersonal
-  feature reading the counterparties' scores of the previous run. This is the score people see.
+- ``train_as_of`` = start + 12 months (2024-10-01): a full year of footprint before it, labels
+  over the 12 months after; the champion scorecard and the challenger are trained here.
+- ``as_of`` = start + 15 months (2025-01-01): the out-of-time validation sample (features before
+  it, labels over the following 12 months, to the end of the data), scored and reported on;
+  these scores are the first entry of everyone's history.
+- ``end`` = start + months (2026-01-01): everyone is scored again on all the data. This is the
+  score people see.
+
+The counterparties' prior-score features read the store's ``scores_history``; the first model
+of a new bureau has no earlier run to read, so they enter a model at its first retraining after
+a scoring run (the demo trains once, so its champion has none).
+
+The report's approval cutoff is 550 ("fair" and above): at 600 points for 50:1 odds, a
+population with a 6% bad rate centres near 530, and a cutoff only a few percent pass would make
+the approval-rate fairness measures meaningless.
 
 The work folder holds ``sources/`` (simulated files), ``benne.duckdb`` (the store),
 ``features/``, ``models/champion/``, ``scores.parquet``, ``report.html``, ``service.sqlite`` and a
@@ -30,6 +38,7 @@ from benne.config import write_config
 __all__ = ["DemoResult", "add_months", "run_demo"]
 
 DEMO_PURPOSE = "lending"
+REPORT_CUTOFF = 550
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -79,8 +88,8 @@ def run_demo(
     *,
     people: int = 20_000,
     seed: int = 42,
-    start: dt.date = dt.date(2024, 1, 1),
-    months: int = 24,
+    start: dt.date = dt.date(2023, 10, 1),
+    months: int = 27,
     host: str = "127.0.0.1",
     port: int = 8000,
 ) -> DemoResult:
@@ -121,8 +130,8 @@ def run_demo(
             p.unlink()  # a demo is a fresh run; the sources are simulated again below
     paths["features"].mkdir(exist_ok=True)
 
-    train_as_of = add_months(start, 9)
-    as_of = add_months(start, 12)
+    train_as_of = add_months(start, 12)
+    as_of = add_months(start, 15)
     end = add_months(start, months)
 
     with stage("simulate", f"simulating {people:,} people over {months} months"):
@@ -186,7 +195,8 @@ def run_demo(
         base_path = paths["features"] / "baseline.parquet"
         base.to_parquet(base_path, index=False)
         report_from_model(paths["model"], data_path, target="bad", baseline=base_path,
-                          protected=["gender", "birth_year", "region"], out=paths["report"])
+                          protected=["gender", "birth_year", "region"], out=paths["report"],
+                          cutoff=REPORT_CUTOFF)
 
     url = f"sqlite:///{paths['service_db']}"
     with stage("service", "loading scores into the service and creating demo credentials"):

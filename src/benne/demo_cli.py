@@ -16,9 +16,9 @@ from benne import console
 @click.option("--seed", default=42, show_default=True, type=int, help="Random seed.")
 @click.option("--workdir", default="demo", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Work folder.")
-@click.option("--start", default="2024-01-01", show_default=True,
+@click.option("--start", default="2023-10-01", show_default=True,
               type=click.DateTime(["%Y-%m-%d"]), help="First day of simulated data.")
-@click.option("--months", default=24, show_default=True, type=click.IntRange(min=18, max=60),
+@click.option("--months", default=27, show_default=True, type=click.IntRange(min=27, max=60),
               help="Months of simulated data.")
 @click.option("--serve/--no-serve", default=True, show_default=True,
               help="Serve the page and API when done.")
