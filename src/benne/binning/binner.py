@@ -409,8 +409,9 @@ class CodeBinner(_Binner):
         self._check_fitted()
         v = np.asarray(x, dtype=np.float64)
         unseen = self.n_bins_ + 1 + self.special_values_.size
+        small = np.int8 if unseen < 127 else np.int64
         if self.codes_.size == 0:
-            return self._specials(v, np.full(v.shape, unseen, dtype=np.int64))
+            return self._specials(v, np.full(v.shape, unseen, dtype=small))
         if self.codes_.size > _FEW_CUTS:
             pos = np.minimum(np.searchsorted(self.codes_, v), self.codes_.size - 1)
         else:  # as in MonotoneBinner: summed comparisons beat a binary search per value
@@ -418,7 +419,8 @@ class CodeBinner(_Binner):
             for code in self.codes_[:-1]:
                 np.add(pos, v > code, out=pos, casting="unsafe")
             pos = pos.astype(np.intp)
-        idx = np.where(np.take(self.codes_, pos) == v, np.take(self.code_bin_, pos), unseen)
+        idx = np.take(self.code_bin_.astype(small), pos)
+        np.putmask(idx, np.take(self.codes_, pos) != v, unseen)
         return self._specials(v, idx)
 
     def _specials(self, v: np.ndarray, idx: np.ndarray) -> np.ndarray:

@@ -106,22 +106,26 @@ class _Scorecard:
                                            sum(f.max_points for f in sc.features
                                                if f.meta.dimension == d))
                      for d in dict.fromkeys(dims) if d in DIMENSIONS}
-        # texts: every (feature, loss) a bin can give, in feature then loss order; row 0 of the
-        # table is "no reason" (feature −1)
+        # reason and text of each top key, looked up by ``key + 1`` (0 = no reason): the keys are
+        # at most (max loss + 1) · 2^bits, a few thousand entries for any real scorecard. Texts
+        # are every (feature, loss) a bin can give, in feature then loss order.
         codes = [models.code_of(c) for c in sc.feature_names]
-        self.width = self.max_lost + 1
         pairs = [(j, int(v)) for j, x in enumerate(lost) for v in np.unique(x) if v > 0]
         self.texts = [reason_text(models.reasons[codes[j]], v) for j, v in pairs]
-        self.text_of = np.full((k + 1) * self.width, -1, dtype=_small_codes(len(self.texts)))
+        size = ((min(self.max_lost, keys.cap) + 1) << keys.bits) + 1
+        self.feature_of = np.full(size, -1, dtype=_small_codes(k))
+        self.text_of = np.full(size, -1, dtype=_small_codes(len(self.texts)))
         for t, (j, v) in enumerate(pairs):
-            self.text_of[(j + 1) * self.width + v] = t
+            key = int(keys.key_table(j, np.array([v]))[0])
+            self.feature_of[key + 1] = j
+            self.text_of[key + 1] = t
         self.codes = codes
         self.k = k
         self.score = np.empty(n, dtype=np.int32)
         self.band = np.empty(n, dtype=np.int8)
         self.pd = np.empty(n, dtype=np.float64)
         self.dim_score = {d: np.empty(n, dtype=np.float64) for d in self.span}
-        self.reason = np.empty((MAX_REASONS, n), dtype=_small_codes(k))
+        self.reason = np.empty((MAX_REASONS, n), dtype=self.feature_of.dtype)
         self.reason_text = np.empty((MAX_REASONS, n), dtype=self.text_of.dtype)
 
     def block(self, start: int, stop: int) -> None:
@@ -155,9 +159,11 @@ class _Scorecard:
         self.score[start:stop] = score
         self.band[start:stop] = band_of(score)
         self.pd[start:stop] = 1.0 / (1.0 + np.exp(-logit))
-        feature, lost = top.result()
-        self.reason[:, start:stop] = feature
-        self.reason_text[:, start:stop] = np.take(self.text_of, (feature + 1) * self.width + lost)
+        for i, keys in enumerate(top.keys):
+            at = keys.astype(np.intp)
+            at += 1
+            np.take(self.feature_of, at, out=self.reason[i, start:stop])
+            np.take(self.text_of, at, out=self.reason_text[i, start:stop])
 
     def run(self, threads: int) -> None:
         n = len(self.score)
