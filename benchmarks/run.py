@@ -9,6 +9,7 @@ and the machine of the run.
     python -m benchmarks.run                 # every benchmark, full size
     python -m benchmarks.run features models # some of them
     python -m benchmarks.run --quick         # small sizes, for a smoke test
+    python -m benchmarks.run --assemble      # only rebuild BENCHMARKS.md from the sections
 """
 
 from __future__ import annotations
@@ -64,7 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("stages", nargs="*", help=f"any of {', '.join(STAGES)}; all when omitted")
     ap.add_argument("--quick", action="store_true", help="small sizes, a smoke test")
+    ap.add_argument("--assemble", action="store_true",
+                    help="run nothing; rebuild BENCHMARKS.md from benchmarks/results/")
     args = ap.parse_args(argv)
+    if args.assemble:
+        print(f"wrote {assemble().relative_to(ROOT)}")
+        return 0
     unknown = set(args.stages) - set(STAGES)
     if unknown:
         ap.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; use {', '.join(STAGES)}")
