@@ -11,19 +11,24 @@ Public API::
     export_sql(models) -> str
 """
 
-from benne.models.artifact import artifact_checksum, load_model, save_model
-from benne.models.challenger import ChallengerModel, train_challenger
-from benne.models.reasons import Reason
-from benne.models.scorecard import ScorecardModel, train_scorecard
-from benne.models.settings import BANDS, Scale, TrainSettings
-from benne.models.sql import export_sql
-from benne.models.training import (
-    TrainedModels,
-    data_fingerprint,
-    frames_from_store,
-    read_table,
-    train_models,
-)
+from typing import TYPE_CHECKING
+
+from benne._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from benne.models.artifact import artifact_checksum, load_model, save_model
+    from benne.models.challenger import ChallengerModel, train_challenger
+    from benne.models.reasons import Reason
+    from benne.models.scorecard import ScorecardModel, train_scorecard
+    from benne.models.settings import BANDS, Scale, TrainSettings
+    from benne.models.sql import export_sql
+    from benne.models.training import (
+        TrainedModels,
+        data_fingerprint,
+        frames_from_store,
+        read_table,
+        train_models,
+    )
 
 __all__ = [
     "BANDS",
@@ -44,3 +49,23 @@ __all__ = [
     "train_models",
     "train_scorecard",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "artifact_checksum": "artifact",
+    "load_model": "artifact",
+    "save_model": "artifact",
+    "ChallengerModel": "challenger",
+    "train_challenger": "challenger",
+    "Reason": "reasons",
+    "ScorecardModel": "scorecard",
+    "train_scorecard": "scorecard",
+    "BANDS": "settings",
+    "Scale": "settings",
+    "TrainSettings": "settings",
+    "export_sql": "sql",
+    "TrainedModels": "training",
+    "data_fingerprint": "training",
+    "frames_from_store": "training",
+    "read_table": "training",
+    "train_models": "training",
+})

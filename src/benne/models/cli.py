@@ -43,9 +43,14 @@ def _names(text: str | None) -> tuple[str, ...]:
 @click.option("--allow-protected", is_flag=True, help="Let protected attributes be features.")
 @click.option("--no-challenger", is_flag=True, help="Train the scorecard only.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of every split.")
+@click.option("--without-dimension", "without", multiple=True,
+              type=click.Choice(["credit_history", "behaviour", "fulfilment", "identity",
+                                 "relationships"]),
+              help="Leave a dimension's features out (store mode), e.g. relationships.")
 def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.datetime | None,
           oot_as_of: dt.datetime | None, out: Path | None, special_values: str, exclude: str,
-          allow_protected: bool, no_challenger: bool, seed: int) -> None:
+          allow_protected: bool, no_challenger: bool, seed: int,
+          without: tuple[str, ...]) -> None:
     """Train the scorecard and its LightGBM challenger and write the model folder.
 
     From the store, features as of --as-of are joined with the 90+ days-past-due labels of the
@@ -56,6 +61,8 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
     Example:
       benne train --db benne.duckdb --as-of 2024-10-01 --oot-as-of 2025-01-01 --out models/m1
       benne train --table loans.csv --target bad --special-values=-7,-8 --exclude id --out m2
+      benne train --db benne.duckdb --as-of 2024-10-01 --without-dimension relationships \
+                  --out models/no-relationships
     """
     from benne.config import load_settings
     from benne.exceptions import InputError
@@ -63,6 +70,9 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
 
     if table is not None and db is not None:
         raise InputError("give either --table or --db, not both", fix="pick one data source")
+    if table is not None and without:
+        raise InputError("--without-dimension needs features from the store (--db)",
+                         fix="use --exclude COL,... to leave columns of a flat table out")
     settings = TrainSettings(special_values=_numbers(special_values), exclude=_names(exclude),
                              allow_protected=allow_protected, seed=seed)
     extra: dict[str, object] = {}
@@ -86,11 +96,14 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
         with console.stage("computing features and labels"):
             frame, oot = frames_from_store(store, as_of.date(),
                                            oot_as_of.date() if oot_as_of else None)
+        meta = feature_meta()
+        dropped = tuple(n for n, m in meta.items() if m.dimension in without)
         settings = TrainSettings(special_values=settings.special_values,
-                                 exclude=tuple(dict.fromkeys(settings.exclude
+                                 exclude=tuple(dict.fromkeys(settings.exclude + dropped
                                                              + ("person_id", "as_of"))),
                                  allow_protected=allow_protected, seed=seed)
-        meta = feature_meta()
+        if without:
+            extra["without_dimensions"] = list(without)
         extra["training_window"] = {
             "train_as_of": as_of.date().isoformat(),
             "oot_as_of": oot_as_of.date().isoformat() if oot_as_of else None,
