@@ -139,7 +139,8 @@ def train_challenger(
     booster.free_dataset()
     model.booster = booster
     model.best_iteration = int(booster.best_iteration or booster.current_iteration())
-    margin = booster.predict(x[held], raw_score=True, num_iteration=model.best_iteration)
+    margin = np.asarray(booster.predict(x[held], raw_score=True,
+                                        num_iteration=model.best_iteration))
     lr = LogisticRegression(C=1e6, solver="lbfgs", tol=1e-10).fit(margin[:, None], y[held])
     model.platt = (float(lr.coef_[0, 0]), float(lr.intercept_[0]))
     # keep only the trees used, so the native file is exactly the model that scores

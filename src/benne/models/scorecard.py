@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +46,11 @@ from benne.models.settings import Scale, TrainSettings
 __all__ = ["ScorecardFeature", "ScorecardModel", "train_scorecard"]
 
 Binner = MonotoneBinner | CategoricalBinner | CodeBinner
-_LOADERS = {"numeric": MonotoneBinner, "categorical": CategoricalBinner, "codes": CodeBinner}
+_LOADERS: dict[str, Callable[[dict[str, Any]], Binner]] = {
+    "numeric": MonotoneBinner.from_dict,
+    "categorical": CategoricalBinner.from_dict,
+    "codes": CodeBinner.from_dict,
+}
 
 
 @dataclass
@@ -161,7 +165,7 @@ class ScorecardModel:
             meta = FeatureMeta(fd["name"], fd["dimension"], fd["direction"], fd["description"],
                                fd["tip"])
             b = fd["binning"]
-            binner: Binner = _LOADERS[b["type"]].from_dict(b)
+            binner: Binner = _LOADERS[b["type"]](b)
             feats.append(ScorecardFeature(meta, binner, np.asarray(fd["logit"], dtype=np.float64),
                                           np.asarray(fd["points"], dtype=np.int32)))
         return cls(feats, float(d["intercept"]), Scale(**d["scale"]), d.get("selection", {}),

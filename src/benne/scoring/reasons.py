@@ -46,7 +46,8 @@ class TopReasons:
         self.m = 1 << self.bits
         small = max_lost is not None and (int(max_lost) << self.bits) + self.m <= 2**15 - 1
         self.dtype = np.dtype(np.int16 if small else np.int32)
-        self.cap = int(np.iinfo(self.dtype).max) >> self.bits  # the largest loss a key holds
+        # the largest loss a key holds
+        self.cap = int(np.iinfo(np.int16 if small else np.int32).max) >> self.bits
         self.keys = [np.full(rows, -1, dtype=self.dtype) for _ in range(n)]
         self._spare = np.empty(rows, dtype=self.dtype)
 
