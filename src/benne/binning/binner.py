@@ -233,10 +233,7 @@ class MonotoneBinner(_Binner):
         idx = np.zeros(v.shape, dtype=np.int8)
         for cut in self.cuts_:
             np.add(idx, v > cut, out=idx, casting="unsafe")
-        np.putmask(idx, np.isnan(v), self.n_bins_)
-        for i, special in enumerate(self.special_values_):
-            np.putmask(idx, v == special, self.n_bins_ + 1 + i)
-        return idx
+        return _place_missing_and_specials(v, idx, self.n_bins_, self.special_values_)
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters and learned state as plain JSON values (floats round-trip exactly)."""
@@ -424,11 +421,7 @@ class CodeBinner(_Binner):
         return self._specials(v, idx)
 
     def _specials(self, v: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """Missing and special values into their own bins."""
-        np.putmask(idx, np.isnan(v), self.n_bins_)
-        for i, special in enumerate(self.special_values_):
-            np.putmask(idx, v == special, self.n_bins_ + 1 + i)
-        return idx
+        return _place_missing_and_specials(v, idx, self.n_bins_, self.special_values_)
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters and learned state as plain JSON values."""
@@ -460,3 +453,13 @@ class CodeBinner(_Binner):
         kinds += ["special"] * self.special_values_.size + ["unseen"]
         none = [None] * len(labels)
         return self._table(labels, kinds, none, none)
+
+
+def _place_missing_and_specials(
+    v: np.ndarray, idx: np.ndarray, n_bins: int, special_values: np.ndarray
+) -> np.ndarray:
+    """Missing values into bin ``n_bins``, special value *i* into ``n_bins + 1 + i`` (in place)."""
+    np.putmask(idx, np.isnan(v), n_bins)
+    for i, special in enumerate(special_values):
+        np.putmask(idx, v == special, n_bins + 1 + i)
+    return idx
