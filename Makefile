@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ARGS ?=
 
-.PHONY: demo test bench lint install clean
+.PHONY: demo test fuzz bench lint install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+# The property tests with random seeds and many more examples than `make test` (which is
+# derandomized so the same commit always gives the same result).
+fuzz: $(VENV)/.installed
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -n 2 -m property
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.run

@@ -34,17 +34,12 @@ from typing import Any
 
 from benne import console
 from benne.config import write_config
+from benne.dates import add_months
 
 __all__ = ["DemoResult", "add_months", "run_demo"]
 
 DEMO_PURPOSE = "lending"
 REPORT_CUTOFF = 550
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by whole months (day of month clipped to 28 for safety)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    return dt.date(day.year + y, m + 1, min(day.day, 28))
 
 
 @dataclass

@@ -17,22 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from benne.dates import add_months
 from benne.exceptions import NotFoundError, StoreError, ValidationError
 
 __all__ = ["add_months", "make_labels"]
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` calendar months, clamped to the month's last day (Jan 31 + 1 =
-    Feb 28/29)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, d))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def make_labels(

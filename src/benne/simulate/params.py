@@ -12,17 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from benne.dates import add_months
 from benne.exceptions import InputError
 
 __all__ = ["Calendar", "Params", "add_months", "default_as_of"]
 
 _EPOCH = dt.date(1970, 1, 1)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by whole months, the day of month clipped to 28 (every month has it)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    return dt.date(day.year + y, m + 1, min(day.day, 28))
 
 
 def default_as_of(start: dt.date, months: int) -> dt.date:
