@@ -5,6 +5,14 @@ Precedence, highest first: explicit arguments, ``BENNE_*`` environment variables
 Relative paths in a ``benne.toml`` are relative to the folder that holds it, so a work folder
 written by ``benne demo`` can be used from anywhere.
 
+Typos are errors, never silently defaults: an unknown key in ``benne.toml`` is a
+:class:`~benne.exceptions.ConfigError` naming the key, the file and the closest valid key.
+Environment variables are read by their exact upper-case names only (``BENNE_PORT`` for
+``port``; other ``BENNE_*`` variables are not settings and are left alone), and a bad value
+names its variable. One shape is recognised and ignored with a warning rather than misread: a
+container platform's service link (``BENNE_PORT=tcp://10.0.0.1:8000``, which Kubernetes sets for
+a service called ``benne``) is the address of *another* process, not a setting for this one.
+
 Example ``benne.toml``::
 
     store = "benne.duckdb"
@@ -16,7 +24,10 @@ Example ``benne.toml``::
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -26,7 +37,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from benne.exceptions import ConfigError
 
-__all__ = ["Settings", "find_config", "load_settings", "write_config"]
+__all__ = ["Settings", "env_name", "find_config", "load_settings", "write_config"]
 
 CONFIG_NAME = "benne.toml"
 
@@ -34,7 +45,9 @@ CONFIG_NAME = "benne.toml"
 class Settings(BaseSettings):
     """Everything benne needs to know about where things live."""
 
-    model_config = SettingsConfigDict(env_prefix="BENNE_", extra="ignore")
+    # Values come only through load_settings (file, environment, arguments), never read by
+    # pydantic-settings itself, so every source is checked for typos the same way.
+    model_config = SettingsConfigDict(extra="forbid")
 
     store: Path = Field(Path("benne.duckdb"), description="DuckDB store file.")
     database_url: str = Field(
@@ -70,7 +83,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings)
+        return (init_settings,)
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -107,28 +120,74 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return data
 
 
+# A service link a container platform injects for a service of the same name ("benne"):
+# BENNE_PORT=tcp://10.0.0.1:8000, BENNE_PORT_8000_TCP=... (only exact field names are read).
+_SERVICE_LINK = re.compile(r"^(tcp|udp|sctp)://[^\s/]+:\d+$")
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a setting: ``port`` -> ``BENNE_PORT``."""
+    return f"BENNE_{field.upper()}"
+
+
+def _from_environment() -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name in Settings.model_fields:
+        if name == "config_path":
+            continue
+        var = env_name(name)
+        if var not in os.environ:
+            continue
+        value = os.environ[var]
+        if _SERVICE_LINK.match(value.strip()):
+            sys.stderr.write(
+                f"warning: {var}={value} looks like a container platform's service link, not a "
+                f"benne setting; ignored (set {name} in benne.toml or on the command line)\n")
+            continue
+        values[name] = value
+    return values
+
+
+def _check_keys(values: dict[str, Any], path: Path) -> None:
+    valid = [n for n in Settings.model_fields if n != "config_path"]
+    for key in values:
+        if key in valid:
+            continue
+        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(valid)}"
+        raise ConfigError(f"unknown setting {key!r}", where=str(path),
+                          fix=f"{hint} (remove or rename the key)")
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings from overrides > environment > benne.toml > defaults.
 
-    A bad value raises :class:`ConfigError` naming the setting and where it came from.
+    A bad value raises :class:`ConfigError` naming the setting and where it came from: the
+    argument, the ``BENNE_*`` variable, or the key of ``benne.toml``.
     """
     path = find_config()
     file_values = _read_toml(path) if path else {}
-    env_keys = {
-        name for name in Settings.model_fields if f"BENNE_{name.upper()}" in os.environ
-    }
-    init = {k: v for k, v in file_values.items() if k not in env_keys}
-    init.update({k: v for k, v in overrides.items() if v is not None})
+    if path:
+        _check_keys({k: v for k, v in file_values.items() if k != "config_path"}, path)
+    env_values = _from_environment()
+    given = {k: v for k, v in overrides.items() if v is not None}
+    merged = {**file_values, **env_values, **given}
     try:
-        return Settings(**init)
+        return Settings(**merged)
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = ".".join(str(x) for x in err["loc"])
-        raise ConfigError(
-            f"setting {field} is invalid: {err['msg']}",
-            where=str(path) if path else "environment",
-            fix=f"set BENNE_{field.upper()} or {field} in benne.toml to a valid value",
-        ) from None
+        field = str(err["loc"][0]) if err["loc"] else "settings"
+        msg = err["msg"]
+        if field in given:
+            where, fix = "argument", f"pass a valid {field}"
+        elif field in env_values:
+            where = f"environment variable {env_name(field)}={env_values[field]!r}"
+            fix = f"set {env_name(field)} to a valid value or unset it"
+        elif path is not None and field in file_values:
+            where, fix = f"{path}, key {field!r}", f"set {field} in {path.name} to a valid value"
+        else:
+            where, fix = "settings", f"set {field} to a valid value"
+        raise ConfigError(f"setting {field} is invalid: {msg}", where=where, fix=fix) from None
 
 
 def write_config(folder: Path, values: dict[str, Any]) -> Path:

@@ -67,3 +67,71 @@ def test_broken_toml_is_a_config_error(tmp_path: Path, monkeypatch: pytest.Monke
 def test_settings_reject_a_url_without_scheme() -> None:
     with pytest.raises(ValueError):
         Settings(database_url="service.sqlite")
+
+
+def test_unknown_key_in_the_file_names_it_the_file_and_the_closest_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "benne.toml").write_text('stroe = "x.duckdb"\n')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as exc:
+        load_settings()
+    line = exc.value.one_line()
+    assert "'stroe'" in line and "did you mean 'store'" in line and "benne.toml" in line
+    assert exc.value.exit_code == 2
+
+
+def test_cli_exits_2_on_a_typo_in_benne_toml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benne.cli import main
+
+    (tmp_path / "benne.toml").write_text('stroe = "x"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--as-of", "2024-06-01"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "stroe" in err[0] and "store" in err[0]
+
+
+def test_environment_is_read_by_exact_names_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("benne_port", "9100")  # not the variable's name
+    monkeypatch.setenv("Benne_Port", "9101")
+    monkeypatch.setenv("BENNE_PORT_8000_TCP_PORT", "8000")  # a service link's other variables
+    monkeypatch.setenv("BENNE_SERVICE_HOST", "10.0.0.1")
+    assert load_settings().port == 8000
+    monkeypatch.setenv("BENNE_PORT", "9102")
+    assert load_settings().port == 9102
+
+
+def test_a_service_link_in_benne_port_is_ignored_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_config(tmp_path, {"port": 9001})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BENNE_PORT", "tcp://10.0.0.1:8000")
+    assert load_settings().port == 9001
+    assert "BENNE_PORT" in capsys.readouterr().err
+
+
+def test_a_bad_environment_value_names_its_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BENNE_RATE_LIMIT_PER_MINUTE", "lots")
+    with pytest.raises(ConfigError) as exc:
+        load_settings()
+    assert "BENNE_RATE_LIMIT_PER_MINUTE" in exc.value.one_line()
+
+
+def test_a_bad_file_value_names_the_key_and_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "benne.toml").write_text('port = "eighty"\n')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as exc:
+        load_settings()
+    line = exc.value.one_line()
+    assert "'port'" in line and "benne.toml" in line
