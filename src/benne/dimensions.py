@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from benne.exceptions import ConfigError
+
 __all__ = ["DIMENSIONS", "DIMENSION_LABELS", "Direction", "FeatureMeta", "dimension_column"]
 
 DIMENSIONS: tuple[str, ...] = (
@@ -49,11 +51,12 @@ class FeatureMeta:
 
     def __post_init__(self) -> None:
         if self.dimension not in DIMENSIONS and self.dimension != "other":
-            raise ValueError(
+            raise ConfigError(
                 f"dimension must be one of {', '.join(DIMENSIONS)} or 'other'; "
-                f"got {self.dimension!r}."
+                f"got {self.dimension!r}.", fix="assign the feature to one of the dimensions"
             )
         if self.direction not in ("increasing", "decreasing", "auto"):
-            raise ValueError(
-                f"direction must be 'increasing', 'decreasing' or 'auto'; got {self.direction!r}."
+            raise ConfigError(
+                f"direction must be 'increasing', 'decreasing' or 'auto'; got {self.direction!r}.",
+                fix="say which way risk moves as the feature grows"
             )

@@ -10,7 +10,7 @@
     │   └── NotFoundError           exit 2, HTTP 404   a named thing does not exist
     ├── ModelError                  exit 2, HTTP 500   a model artifact is missing or invalid
     │   └── TamperedArtifactError   exit 2, HTTP 500   an artifact's checksum does not match
-    ├── NotFittedError              exit 1, HTTP 500   a model was used before fit
+    ├── NotFittedError              exit 2, HTTP 500   a model was used before fit
     ├── StoreError                  exit 1, HTTP 500   the store cannot be read or written
     ├── AuthError                   exit 2, HTTP 401   no or bad credentials
     │   └── ForbiddenError          exit 2, HTTP 403   the action is not allowed
@@ -18,6 +18,12 @@
     ├── ConflictError               exit 2, HTTP 409   the request conflicts with current state
     ├── RateLimitError              exit 2, HTTP 429   too many requests
     └── DriftError                  exit 3, HTTP 500   monitoring found drift over the threshold
+
+Each error also subclasses the matching built-in, as scikit-learn and pydantic-settings do, so
+Python callers catch them naturally: :class:`InputError` is a ``ValueError``,
+:class:`NotFoundError` also a ``LookupError``, :class:`NotFittedError` a ``ValueError`` and an
+``AttributeError`` (scikit-learn's contract), :class:`StoreError` a ``RuntimeError``,
+:class:`AuthError` a ``PermissionError``.
 
 Messages say what was expected, what came, and how to fix it. ``where`` names the file, row and
 field when there is one, and the command line prints ``error: <what>, <where>, <how to fix>``.
@@ -76,7 +82,7 @@ class BenneError(Exception):
         return out
 
 
-class InputError(BenneError):
+class InputError(BenneError, ValueError):
     exit_code = 2
     http_status = 400
     code = "bad_input"
@@ -95,7 +101,7 @@ class ValidationError(InputError):
     code = "invalid_record"
 
 
-class NotFoundError(InputError):
+class NotFoundError(InputError, LookupError):
     http_status = 404
     code = "not_found"
 
@@ -109,15 +115,16 @@ class TamperedArtifactError(ModelError):
     code = "tampered_artifact"
 
 
-class NotFittedError(BenneError):
+class NotFittedError(BenneError, ValueError, AttributeError):
+    exit_code = 2
     code = "not_fitted"
 
 
-class StoreError(BenneError):
+class StoreError(BenneError, RuntimeError):
     code = "store_error"
 
 
-class AuthError(BenneError):
+class AuthError(BenneError, PermissionError):
     exit_code = 2
     http_status = 401
     code = "unauthorized"

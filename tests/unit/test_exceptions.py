@@ -27,3 +27,24 @@ def test_one_line_joins_what_where_fix_without_newlines() -> None:
     assert "\n" not in line
     assert line == ("amount must be >= 0; got -3. more, orders.csv, row 7, field amount, "
                     "correct the amount")
+
+
+def test_errors_are_also_the_matching_built_ins() -> None:
+    import pytest
+
+    with pytest.raises(ValueError):
+        raise ex.InputError("bad")
+    with pytest.raises(ValueError):
+        raise ex.ConfigError("bad")
+    with pytest.raises(LookupError):
+        raise ex.NotFoundError("missing")
+    with pytest.raises(AttributeError):
+        raise ex.NotFittedError("call fit first")
+    with pytest.raises(ValueError):
+        raise ex.NotFittedError("call fit first")
+    with pytest.raises(PermissionError):
+        raise ex.ForbiddenError("no")
+    with pytest.raises(RuntimeError):
+        raise ex.StoreError("locked")
+    err = ex.AuthError("no credentials", fix="send a token")
+    assert str(err) == "no credentials" and err.one_line() == "no credentials, send a token"

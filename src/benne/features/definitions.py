@@ -38,6 +38,7 @@ import ibis.expr.types as ir
 from ibis.common.deferred import Deferred
 
 from benne.dimensions import Direction, FeatureMeta
+from benne.exceptions import ConfigError
 
 __all__ = [
     "Agg",
@@ -72,7 +73,8 @@ class Window:
 
     def __post_init__(self) -> None:
         if not 0 <= self.end < self.start:
-            raise ValueError(f"window needs 0 <= end < start; got {self.start}, {self.end}.")
+            raise ConfigError(f"window needs 0 <= end < start; got {self.start}, {self.end}.",
+                              fix="give a window whose start lies further back than its end")
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,11 @@ class Agg:
     def __post_init__(self) -> None:
         needs_value = {"sum", "mean", "max", "min", "nunique", "latest"}
         if self.kind in needs_value and self.value is None:
-            raise ValueError(f"aggregation {self.kind!r} needs a value expression.")
+            raise ConfigError(f"aggregation {self.kind!r} needs a value expression.",
+                              fix="give the column or expression to aggregate")
         if self.kind == "share" and self.predicate is None:
-            raise ValueError("aggregation 'share' needs a predicate.")
+            raise ConfigError("aggregation 'share' needs a predicate.",
+                              fix="give the condition whose share is measured")
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,8 @@ class Feature:
 
     def __post_init__(self) -> None:
         if "__" not in self.name:
-            raise ValueError(f"feature name must be '<source>__<what>'; got {self.name!r}.")
+            raise ConfigError(f"feature name must be '<source>__<what>'; got {self.name!r}.",
+                              fix="name the feature after its source, e.g. orders__count_90d")
         # Validates dimension and direction in one place.
         self.meta()
         if not self.windows:

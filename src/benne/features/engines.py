@@ -29,7 +29,7 @@ import ibis
 import pyarrow as pa
 
 from benne import console
-from benne.exceptions import ConfigError, NotFoundError, StoreError
+from benne.exceptions import ConfigError, InputError, NotFoundError, StoreError
 from benne.features.asof import INPUT_PREFIX, SPINE, build_expression, input_schemas
 from benne.features.registry import FEATURES
 
@@ -89,7 +89,8 @@ class Engine(ABC):
                 self._expose_arrow(schema.empty_table(), INPUT_PREFIX + name)
         if as_of is None:
             if spine is None:
-                raise ValueError("give as_of or a spine")
+                raise InputError("features need an as-of date or a spine of (person, as-of) "
+                                 "rows; got neither", fix="pass as_of or a spine")
             self._expose_arrow(spine, INPUT_PREFIX + SPINE)
         return self._run(compiled_sql(self.dialect, tuple(names), as_of))
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benne import console
-from benne.exceptions import BenneError, StoreError
+from benne.exceptions import BenneError, InputError, StoreError
 from benne.ingest.load import ChunkLoader, Counts, scalar
 from benne.ingest.readers import CsvOptions, InputFile, discover, inspect, read_chunks, sha256_file
 from benne.ingest.validate import FUTURE_DAYS, pseudonym
@@ -144,7 +144,8 @@ def ingest(
     problem; refused rows never raise, they are counted in ``quarantined``.
     """
     if chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be >= 1; got {chunk_rows}")
+        raise InputError(f"chunk_rows must be >= 1; got {chunk_rows}.",
+                         fix="pass a positive chunk size")
     opts = csv or CsvOptions()
     stamp = _naive_utc(now)
     files = discover(paths, source, format)

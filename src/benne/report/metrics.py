@@ -27,6 +27,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import chi2
 
+from benne.exceptions import InputError
+
 __all__ = [
     "PSI_EPSILON",
     "Interval",
@@ -61,11 +63,14 @@ def _xy(risk: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.
     r = np.asarray(risk, dtype=float)
     t = np.asarray(y)
     if r.shape != t.shape or r.ndim != 1:
-        raise ValueError(f"risk and y must be 1-d of one length; got {r.shape} and {t.shape}.")
+        raise InputError(f"risk and y must be 1-d of one length; got {r.shape} and {t.shape}.",
+                         fix="pass one risk value per label")
     if np.isnan(r).any():
-        raise ValueError("risk holds missing values; score every row before measuring.")
+        raise InputError("risk holds missing values; score every row before measuring.",
+                         fix="score every row, or drop the unscored rows first")
     if not np.isin(t, (0, 1)).all():
-        raise ValueError("y must hold only 0 (good) and 1 (bad).")
+        raise InputError("y must hold only 0 (good) and 1 (bad).",
+                         fix="map the target to 0 for good and 1 for bad")
     return r, t.astype(np.int64)
 
 
@@ -169,7 +174,8 @@ def bootstrap_ci(
     """
     unknown = set(stats) - set(_STATS)
     if unknown:
-        raise ValueError(f"stats must be among {sorted(_STATS)}; got {sorted(unknown)}.")
+        raise InputError(f"stats must be among {sorted(_STATS)}; got {sorted(unknown)}.",
+                         fix="name only the statistics listed")
     r, t = _xy(risk, y)
     values, codes = _encode(r)
     k = len(values)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from benne.exceptions import InputError
 from benne.sources import arrow_schema
 
 __all__ = ["categories", "dates", "digits", "fixed_ids", "person_width", "table", "timestamps"]
@@ -32,7 +33,8 @@ def digits(values: np.ndarray, width: int) -> np.ndarray:
     """Zero-padded decimal digits of ``values`` as an ``(n, width)`` ASCII byte matrix."""
     v = np.asarray(values, dtype=np.int64)
     if len(v) and (v.min() < 0 or v.max() >= 10**width):
-        raise ValueError(f"id part out of range for width {width}")
+        raise InputError(f"id part out of range for width {width}",
+                         fix="simulate fewer people or widen the id field")
     groups = -(-width // 4)
     out = np.empty((len(v), groups * 4), dtype=np.uint8)
     rest = v.copy()
