@@ -25,9 +25,7 @@ from benne.exceptions import BenneError
 
 __all__ = ["app", "main"]
 
-GLOBAL_FLAGS = {"--quiet", "-q", "--json", "--debug"}
-
-# (module, purpose) — each module defines register(app: click.Group). Order is the data flow.
+# Each module defines register(app: click.Group). Order is the data flow.
 COMMAND_MODULES: tuple[str, ...] = (
     "benne.demo_cli",
     "benne.simulate.cli",
