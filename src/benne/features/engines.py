@@ -120,8 +120,13 @@ class DuckDBEngine(Engine):
             self.con.execute(f"ATTACH '{escaped}' AS store (READ_ONLY)")
         except duckdb.Error as exc:
             self.con.close()
-            raise StoreError(f"cannot open store {path}: {exc}", where=str(path),
-                             fix="check that the file is a benne DuckDB store") from exc
+            if "not a valid DuckDB database" in str(exc):
+                raise InputError(f"{path} is not a DuckDB store", where=str(path),
+                                 fix="give the store file written by `benne ingest` or "
+                                     "`benne demo`") from None
+            raise StoreError(f"cannot open store {path}: {str(exc).splitlines()[0]}",
+                             where=str(path),
+                             fix="check that no other process is writing to it") from exc
 
     def _stored(self) -> set[str]:
         rows = self.con.execute(

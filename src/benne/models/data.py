@@ -43,6 +43,9 @@ def target_vector(frame: pd.DataFrame, target: str, source: str = "the training 
                          where=f"{source}, row {row + 1}, field {target}",
                          fix="recode the target to 0/1 and leave out unlabelled rows")
     y = values.to_numpy().astype(np.int8)
+    if len(y) == 0:
+        raise InputError(f"{source} has no rows", where=source,
+                         fix="give a table with labelled rows under its header")
     if y.min() == y.max():
         raise InputError(f"the target {target!r} has one class only",
                          where=source, fix="training needs both good (0) and bad (1) rows")

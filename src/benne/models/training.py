@@ -120,16 +120,18 @@ def read_table(path: Path) -> pd.DataFrame:
         raise SourceFileError("the table file does not exist", where=str(path),
                               fix="check the path of the table")
     suffix = path.suffix.lower()
+    if suffix not in (".parquet", ".csv", ".txt"):
+        raise SourceFileError(f"unsupported table format {suffix or '(none)'}", where=str(path),
+                              fix="use a .csv or .parquet file")
     try:
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-        if suffix in (".csv", ".txt"):
-            return pd.read_csv(path)
+        frame = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
     except Exception as exc:  # the reader's own message says what is wrong in the file
         raise SourceFileError(f"cannot read {path.name}: {str(exc).splitlines()[0]}",
                               where=str(path), fix="check that the file is valid") from exc
-    raise SourceFileError(f"unsupported table format {suffix or '(none)'}", where=str(path),
-                          fix="use a .csv or .parquet file")
+    if frame.empty:
+        raise SourceFileError(f"{path.name} has no rows", where=str(path),
+                              fix="give a table with one row per person under its header")
+    return frame
 
 
 def _frame_as_of(store: Path, as_of: dt.date) -> pd.DataFrame:

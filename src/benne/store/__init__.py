@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from benne.exceptions import NotFoundError, StoreError
+from benne.exceptions import InputError, NotFoundError, StoreError
 from benne.sources import SOURCES, get_source
 from benne.store.migrations import MIGRATIONS, history_table, quote
 
@@ -95,8 +95,13 @@ def open_store(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyC
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        if "not a valid DuckDB database" in first:
+            raise InputError(f"{path} is not a DuckDB store", where=str(path),
+                             fix="give the store file written by `benne ingest` or "
+                                 "`benne demo`") from None
         raise StoreError(
-            f"cannot open the store {path}: {str(exc).splitlines()[0]}",
+            f"cannot open the store {path}: {first}",
             fix="check the path, and that no other process is writing to it",
         ) from None
     if read_only:
