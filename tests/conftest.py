@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, is_hypothesis_test, settings
 # "ci" is the default for every run (`make test`, CI, a bare `pytest`): derandomized, no example
 # database, so the same commit gives the same result. "fuzz" (`make fuzz`) hunts bugs: random
 # seeds, the example database, and FUZZ_FACTOR times the examples each test asks for.
-FUZZ_FACTOR = 20
+FUZZ_FACTOR = 10
 settings.register_profile(
     "ci",
     deadline=None,
