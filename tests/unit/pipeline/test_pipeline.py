@@ -108,3 +108,33 @@ def test_decision_ids_through_train_and_score_and_the_service_refuses_a_lender_m
 
     with pytest.raises(ModelError, match="lender model"):
         load_scores(f"sqlite:///{tmp_path / 'svc.sqlite'}", out, model_dir=lender)
+
+
+def test_thin_file_people_are_trained_on_and_validated_apart(sim_store: Path,
+                                                             tmp_path: Path) -> None:
+    from benne.models import save_model
+    from benne.pipeline import population_frame, train_from_store
+    from benne.report.model import report_from_model
+
+    trained = train_from_store(sim_store, AS_OF, oot_as_of=dt.date(2025, 1, 1),
+                               challenger=False)
+    segments = trained.manifest_extra["segments"]["train"]
+    assert segments["thin_file"]["rows"] > 100 and segments["thin_file"]["bads"] > 0
+    assert "credit obligation" in trained.manifest_extra["outcome"]
+    card = trained.models.scorecard.table()
+    credit_missing = card[(card["dimension"] == "credit_history") & (card["kind"] == "missing")]
+    assert len(credit_missing) and (~credit_missing["empty"]).all()  # learnt, not neutral
+    folder = save_model(trained.models, tmp_path / "m", manifest_extra=trained.manifest_extra)
+
+    data = population_frame(sim_store, dt.date(2025, 1, 1))
+    truth = pd.read_parquet(sim_store.parent / "sources" / "truth.parquet",
+                            columns=["person_id", "creditworthiness"])
+    data = data.merge(truth, on="person_id")
+    report = report_from_model(folder, data, target="bad", latent="creditworthiness",
+                               n_boot=50)
+    thin, thick = report.segments["segments"]
+    assert thin["rows"] > thin["labelled"] > 0 and "auc" in thin
+    assert thin["auc"]["value"] > 0.6
+    assert thin["predicted_within"], (thin["predicted"], thin["bad_rate"])
+    assert thin["latent_rank_correlation"] > 0.3 and thick["latent_rank_correlation"] > 0.3
+    assert dict(report.model_card)["Outcome predicted"] == trained.manifest_extra["outcome"]
