@@ -110,19 +110,27 @@ def maturity_cmd(db: Path | None, dpd_threshold: int, max_months: int) -> None:
       benne labels maturity --db benne.duckdb
     """
     from benne.config import load_settings
-    from benne.labels import maturity_months, maturity_table
+    from benne.labels import maturity_months, maturity_table, seasoning_months
 
     table = maturity_table(db or load_settings().store, dpd_threshold=dpd_threshold,
                            max_months=max_months)
-    at = maturity_months(table)
-    lines = ["months on book  accounts  bad  bad rate  share of final"]
+    at, seasoned = maturity_months(table), seasoning_months(table)
+    lines = ["months on book  accounts    bad  bad rate  share of final  monthly rate"]
     for r in table.itertuples(index=False):
-        lines.append(f"{r.months_on_book:>15}  {r.accounts:>8,}  {r.bad:>3,}  "
-                     f"{r.bad_rate:>8.2%}  {r.share_of_final:>14.0%}")
-    lines.append(f"90% of the bad rate measured at the longest horizon is reached by month "
-                 f"{at}" if at is not None else "no bad account yet: the window cannot be judged")
-    console.emit({"maturity": table.to_dict(orient="records"), "months_to_90pct": at},
-                 "\n".join(lines))
+        lines.append(f"{r.months_on_book:>14}  {r.accounts:>8,}  {r.bad:>5,}  "
+                     f"{r.bad_rate:>8.2%}  {r.share_of_final:>14.0%}  {r.monthly_rate:>12.2%}")
+    if seasoned is None:
+        lines.append("no account went bad yet: the window cannot be judged from this data")
+    else:
+        twelve = table[table["months_on_book"] == 12]["share_of_final"]
+        lines.append(f"the monthly rate of new bads settles from month {seasoned} on: a window "
+                     "must reach well past it")
+        if len(twelve):
+            lines.append(f"a 12-month window sees {float(twelve.iloc[0]):.0%} of the bad rate "
+                         f"measured at {int(table['months_on_book'].max())} months on book"
+                         + (f"; 90% is reached by month {at}" if at is not None else ""))
+    console.emit({"maturity": table.to_dict(orient="records"), "months_to_90pct": at,
+                  "seasoned_by_month": seasoned}, "\n".join(lines))
 
 
 def register(app: click.Group) -> None:

@@ -12,7 +12,14 @@ import pytest
 
 from benne.cli import main
 from benne.exceptions import ValidationError
-from benne.labels import RULES, get_rule, label_table, make_labels, maturity_table
+from benne.labels import (
+    RULES,
+    get_rule,
+    label_table,
+    make_labels,
+    maturity_table,
+    seasoning_months,
+)
 from tests.property.strategies_features import write_store
 
 AS_OF = dt.date(2024, 1, 1)
@@ -117,6 +124,16 @@ def test_maturity_table_counts_new_accounts_by_months_on_book(tmp_path: Path) ->
     assert rows.loc[4, "accounts"] == 2 and rows.loc[4, "bad"] == 1
     assert table["months_on_book"].max() == 10
     assert rows.loc[10, "share_of_final"] == 1.0
+    assert rows.loc[3, "new_bad"] == 1 and rows.loc[3, "at_risk"] == 3
+    assert rows.loc[4, "at_risk"] == 1 and rows.loc[4, "monthly_rate"] == 0.0  # a1 is bad
+
+
+def test_seasoning_is_where_the_monthly_rate_settles() -> None:
+    new_bad = [0, 0, 40, 30, 30, 10, 10, 10, 10, 10, 10, 10]
+    table = pd.DataFrame({"months_on_book": range(1, 13), "at_risk": [1000] * 12,
+                          "new_bad": new_bad})
+    assert seasoning_months(table) == 6
+    assert seasoning_months(table.assign(new_bad=0)) is None
 
 
 def test_labels_command(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
