@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "benne.sources.cli",
     "benne.ingest.cli",
     "benne.features.cli",
+    "benne.labels_cli",
     "benne.models.cli",
     "benne.scoring.cli",
     "benne.report.cli",

@@ -3,10 +3,14 @@
 The demo's timeline (defaults: 27 months of data from 2023-10-01):
 
 - ``train_as_of`` = start + 12 months (2024-10-01): a full year of footprint before it, labels
-  over the 12 months after; the champion scorecard and the challenger are trained here.
+  over the 12 months after (the ``credit`` rule of :mod:`benne.labels`: people already in
+  default are left out; thin-file people who open a first pay-later line in the window have
+  outcomes, so the missing bins are learnt from them); the champion scorecard and the
+  challenger are trained here.
 - ``as_of`` = start + 15 months (2025-01-01): the out-of-time validation sample (features before
-  it, labels over the following 12 months, to the end of the data), scored and reported on;
-  these scores are the first entry of everyone's history.
+  it, labels over the following 12 months, to the end of the data), scored and reported on,
+  thin-file and thick-file segments apart and against the simulation's latent
+  creditworthiness; these scores are the first entry of everyone's history.
 - ``end`` = start + months (2026-01-01): everyone is scored again on all the data. This is the
   score people see.
 
@@ -94,8 +98,10 @@ def run_demo(
     from benne.features import compute_features
     from benne.features.registry import feature_meta
     from benne.ingest import ingest
-    from benne.labels import make_labels
+    from benne.labels import get_rule
     from benne.models import save_model, train_models
+    from benne.pipeline import population_frame
+    from benne.pipeline.train import segment_counts
     from benne.report.model import report_from_model
     from benne.scoring import score_frame
     from benne.service import (
@@ -140,42 +146,53 @@ def run_demo(
                                    if k in ("rows_read", "loaded", "quarantined", "duplicates")}
 
     meta = feature_meta()
+    rule = get_rule("credit")
+    keys = ["person_id", "as_of"]
     with stage("features", "computing point-in-time features"):
-        train_x = compute_features(paths["store"], train_as_of).to_pandas()
-        oot_x = compute_features(paths["store"], as_of).to_pandas()
-        train_x.to_parquet(paths["features"] / f"features_{train_as_of}.parquet", index=False)
-        oot_x.to_parquet(paths["features"] / f"features_{as_of}.parquet", index=False)
+        train_pop = population_frame(paths["store"], train_as_of, rule=rule.name)
+        oot_pop = population_frame(paths["store"], as_of, rule=rule.name)
+        features = [c for c in train_pop.columns if c in meta]
+        for day, pop in ((train_as_of, train_pop), (as_of, oot_pop)):
+            pop[keys + features].to_parquet(paths["features"] / f"features_{day}.parquet",
+                                             index=False)
 
-    with stage("labels", "labelling outcomes over the following 12 months"):
-        train_y = make_labels(paths["store"], train_as_of)
-        oot_y = make_labels(paths["store"], as_of)
-        train = train_x.merge(train_y, on=["person_id", "as_of"], how="inner")
-        oot = oot_x.merge(oot_y, on=["person_id", "as_of"], how="inner")
+    with stage("labels", f"labelling outcomes: {rule.describe()}"):
+        train = _labelled(train_pop)
+        oot = _labelled(oot_pop)
         result.counts["train_rows"] = int(len(train))
         result.counts["oot_rows"] = int(len(oot))
         result.counts["train_bad_rate"] = round(float(train["bad"].mean()), 4)
+        result.counts["excluded_in_default"] = int((train_pop["label_status"]
+                                                    == "excluded").sum())
+        result.counts["segments"] = {"train": segment_counts(train, "bad"),
+                                     "oot": segment_counts(oot, "bad")}
 
-    features = [c for c in train_x.columns if c not in ("person_id", "as_of")]
     with stage("train", "training the scorecard and the challenger"):
         models = train_models(
             train[features + ["bad"]], "bad", {f: meta[f] for f in features},
             oot_frame=oot[features + ["bad"]],
         )
         save_model(models, paths["model"], manifest_extra={
+            "outcome": rule.describe(),
+            "label_rule": rule.to_dict(),
+            "model_kind": "bureau",
+            "application_columns": [],
             "training_window": {"train_as_of": str(train_as_of), "oot_as_of": str(as_of),
-                                "horizon_months": 12, "bad_definition": "90+ dpd or charged off"},
+                                "horizon_months": rule.horizon_months,
+                                "bad_definition": rule.describe()},
+            "segments": result.counts["segments"],
             "population": "simulated",
         })
 
     with stage("score", "scoring everyone"):
-        first = score_frame(models, oot_x, passthrough=["person_id", "as_of"])
+        first = score_frame(models, oot_pop[keys + features], passthrough=keys)
         con = open_store(paths["store"])
         try:
             _record_scores(con, first)
         finally:
             con.close()
         latest_x = compute_features(paths["store"], end).to_pandas()
-        latest = score_frame(models, latest_x, passthrough=["person_id", "as_of"])
+        latest = score_frame(models, latest_x, passthrough=keys)
         scores = pd.concat([first, latest], ignore_index=True)
         scores.to_parquet(paths["scores"], index=False)
         result.counts["scored"] = int(len(latest))
@@ -183,7 +200,12 @@ def run_demo(
     with stage("report", "writing the validation report"):
         identity = pd.read_parquet(paths["sources"] / "identity.parquet",
                                    columns=["person_id", "gender", "birth_year", "region"])
-        data = oot.merge(identity, on="person_id", how="left")
+        truth = pd.read_parquet(paths["sources"] / "truth.parquet",
+                                columns=["person_id", "creditworthiness"])
+        # Everyone scored as of the validation date: outcomes where the rule gives one, so the
+        # thin-file segment's unlabelled people are counted and its labelled ones validated.
+        data = oot_pop.merge(identity, on="person_id", how="left").merge(
+            truth, on="person_id", how="left")
         data_path = paths["features"] / "report_data.parquet"
         data.to_parquet(data_path, index=False)
         base = train.merge(identity, on="person_id", how="left")
@@ -191,7 +213,7 @@ def run_demo(
         base.to_parquet(base_path, index=False)
         report_from_model(paths["model"], data_path, target="bad", baseline=base_path,
                           protected=["gender", "birth_year", "region"], out=paths["report"],
-                          cutoff=REPORT_CUTOFF)
+                          cutoff=REPORT_CUTOFF, latent="creditworthiness")
 
     url = f"sqlite:///{paths['service_db']}"
     with stage("service", "loading scores into the service and creating demo credentials"):
@@ -213,6 +235,13 @@ def run_demo(
     result.url = f"http://{host}:{port}"
     (workdir / "demo.json").write_text(json.dumps(result.to_dict(), indent=2, default=str))
     return result
+
+
+def _labelled(population: Any) -> Any:
+    """The rows of a population frame with an outcome (good or bad), target as 0/1."""
+    frame = population[population["label_status"].isin(("good", "bad"))].copy()
+    frame["bad"] = frame["bad"].astype("int64")
+    return frame.reset_index(drop=True)
 
 
 def _record_scores(con: Any, scores: Any) -> None:

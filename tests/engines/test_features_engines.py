@@ -14,8 +14,15 @@ from hypothesis import strategies as st
 
 from benne.features import compute_features
 from benne.features.api import export_store_to_lake
-from tests.property.strategies_features import AS_OF, PEOPLE, days, worlds, write_store
-from tests.property.test_features_oracle import assert_matches, expected_rows, registered_before
+from tests.property.strategies_features import AS_OF, PEOPLE, days, moments, worlds, write_store
+from tests.property.test_features_oracle import (
+    assert_matches,
+    assert_observations_match,
+    expected_observations,
+    expected_rows,
+    observation_frame,
+    registered_before,
+)
 
 ENGINES = [
     pytest.param("duckdb", id="duckdb"),
@@ -52,6 +59,21 @@ def test_engine_matches_oracle(engine: str, tmp_path_factory: Any, world: dict[s
     pairs = [*pairs, *registered_before(world, AS_OF)]
     table = _compute(engine, store, pd.DataFrame(pairs, columns=["person_id", "as_of"]))
     assert_matches(table, expected_rows(world, sorted(set(pairs))))
+
+
+@pytest.mark.parametrize("engine", ENGINES, indirect=True)
+@settings(max_examples=2, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(world=worlds(max_events=12),
+       observations=st.lists(st.tuples(st.sampled_from(PEOPLE), moments), min_size=3,
+                             max_size=8))
+def test_engine_observations_match_oracle(engine: str, tmp_path_factory: Any,
+                                          world: dict[str, Any],
+                                          observations: list[tuple[str, dt.datetime]]) -> None:
+    store = write_store(tmp_path_factory.mktemp(engine) / "s.duckdb", world)
+    frame = observation_frame(observations)
+    table = _compute(engine, store, frame)
+    assert_observations_match(table, expected_observations(world, observations),
+                              list(frame["decision_id"]))
 
 
 @pytest.mark.spark

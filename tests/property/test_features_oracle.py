@@ -1,9 +1,11 @@
 """Features equal a naive Python oracle of the same semantics, on generated event streams.
 
 The oracle (:class:`Oracle`) loops over plain rows and shares no code with the engines: only
-the documented rules (an event counts when strictly before as-of, windows
-``[as_of - start, as_of - end)``, missing when never observed, the value of each aggregation on
-an empty window, disputed records left out) and each feature's meaning.
+the documented rules (an event counts when strictly before the observation: a timestamp before
+its moment, a date before its date; windows ``[as_of - start, as_of - end)`` likewise; missing
+when never observed, the value of each aggregation on an empty window, disputed records left
+out) and each feature's meaning. Observations are dates (midnight) or timestamps, several per
+person and day.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benne.features import FEATURES, compute_features
-from tests.property.strategies_features import AS_OF, PEOPLE, days, record_id, worlds, write_store
+from tests.property.strategies_features import (
+    AS_OF,
+    PEOPLE,
+    days,
+    moments,
+    record_id,
+    worlds,
+    write_store,
+)
 
 Row = dict[str, Any]
 
@@ -28,13 +38,25 @@ def _ts(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time())
 
 
-def _lt(t: dt.date | dt.datetime, day: dt.date) -> bool:
-    return t < _ts(day) if isinstance(t, dt.datetime) else t < day
+def _day(at: dt.date | dt.datetime) -> dt.date:
+    """The date of an observation (a date is its own)."""
+    return at.date() if isinstance(at, dt.datetime) else at
 
 
-def _in(t: dt.date | dt.datetime, as_of: dt.date, start: int, end: int = 0) -> bool:
-    lo, hi = as_of - dt.timedelta(days=start), as_of - dt.timedelta(days=end)
-    return (not _lt(t, lo)) and _lt(t, hi)
+def _lt(t: dt.date | dt.datetime, at: dt.date | dt.datetime) -> bool:
+    """Strictly before the observation ``at``: a timestamp against its moment, a date (known at
+    the end of its day) against its date."""
+    if isinstance(t, dt.datetime):
+        return t < (at if isinstance(at, dt.datetime) else _ts(at))
+    return t < _day(at)
+
+
+def _in(t: dt.date | dt.datetime, at: dt.date | dt.datetime, start: int, end: int = 0) -> bool:
+    if isinstance(t, dt.datetime):
+        moment = at if isinstance(at, dt.datetime) else _ts(at)
+        return moment - dt.timedelta(days=start) <= t < moment - dt.timedelta(days=end)
+    day = _day(at)
+    return day - dt.timedelta(days=start) <= t < day - dt.timedelta(days=end)
 
 
 def _date(t: dt.date | dt.datetime) -> dt.date:
@@ -109,7 +131,7 @@ class Oracle:
             "credit__max_utilisation_365d": _max(r["balance"] / r["limit"] for r in y
                                                  if r["limit"] != 0),
             "credit__charged_off_ever": float(any(r["status"] == "charged_off" for r in c)),
-            "credit__days_since_delinquency": (a - max(late)).days if late else None,
+            "credit__days_since_delinquency": (_day(a) - max(late)).days if late else None,
             "credit__balance_trend_90d": _ratio(sum(r["balance"] for r in q),
                                                 sum(r["balance"] for r in prior)),
         }
@@ -141,7 +163,7 @@ class Oracle:
             "orders__luxury_lottery_share_365d": _share(
                 y, lambda r: r["category"] in ("luxury", "lottery")),
             "orders__mean_amount_365d": _mean([r["amount"] for r in y]),
-            "orders__days_since_last": (a - max(_date(r["ordered_at"]) for r in o)).days,
+            "orders__days_since_last": (_day(a) - max(_date(r["ordered_at"]) for r in o)).days,
             "orders__spend_90d": spend(q),
             "orders__spend_365d": spend(y),
             "orders__spend_trend_90d": _ratio(spend(q), spend(prior)),
@@ -156,7 +178,7 @@ class Oracle:
             return {f"bills__{n}": None for n in names}
 
         def known(r: Row) -> bool:  # a payment on or after as_of is not known at as_of
-            return r["paid_at"] is not None and r["paid_at"] < a
+            return r["paid_at"] is not None and r["paid_at"] < _day(a)
 
         def on_time(r: Row) -> bool:
             return known(r) and r["paid_at"] <= r["due_at"]
@@ -197,11 +219,11 @@ class Oracle:
 
     def _shops(self, p: str, a: dt.date) -> dict[str, float | None]:
         shops = {m["merchant_id"]: m for m in self.t["merchants"] if m["owner_person_id"] == p}
-        opened = [m["opened_at"] for m in shops.values() if m["opened_at"] < a]
+        opened = [m["opened_at"] for m in shops.values() if _lt(m["opened_at"], a)]
         out: dict[str, float | None] = {
-            "merchants__shop_age_days": (a - min(opened)).days if opened else None}
+            "merchants__shop_age_days": (_day(a) - min(opened)).days if opened else None}
         sales = [s for s in self.t["merchant_sales"]
-                 if s["merchant_id"] in shops and s["day"] < a]
+                 if s["merchant_id"] in shops and _lt(s["day"], a)]
         names = ["gmv_90d", "gmv_trend_90d", "refund_rate_365d", "mean_rating_365d"]
         if not sales:
             return out | {f"merchant_sales__{n}": None for n in names}
@@ -230,20 +252,20 @@ class Oracle:
                 "identity__device_ios": None if i["device_os"] is None
                 else float(i["device_os"] == "ios"),
                 "identity__real_name_verified": float(i["real_name_verified"]),
-                "identity__account_age_days": (a - i["registered_at"].date()).days,
-                "identity__phone_tenure_days": (a - since).days
-                if since is not None and since < a else None,
+                "identity__account_age_days": (_day(a) - i["registered_at"].date()).days,
+                "identity__phone_tenure_days": (_day(a) - since).days
+                if since is not None and since < _day(a) else None,
             }
         moves = [r["moved_in_at"] for r in self._mine("addresses", p, a, "moved_in_at")]
         out["addresses__moves_1095d"] = sum(1 for m in moves if _in(m, a, 1095)) if moves else None
-        out["addresses__days_at_current"] = (a - max(moves)).days if moves else None
+        out["addresses__days_at_current"] = (_day(a) - max(moves)).days if moves else None
         out["addresses__moves_180d"] = sum(1 for m in moves if _in(m, a, 180)) if moves else None
         return out
 
     def _prior_score(self, person: str, a: dt.date) -> float | None:
         by_day: dict[dt.date, list[int]] = defaultdict(list)
         for s in self.scores:
-            if s["person_id"] == person and s["as_of"] < a:
+            if s["person_id"] == person and s["as_of"] < _day(a):
                 by_day[s["as_of"]].append(s["score"])
         if not by_day:
             return None
@@ -361,3 +383,48 @@ def test_people_narrow_the_spine(tmp_path_factory: Any, world: dict[str, Any]) -
     table = compute_features(store, AS_OF, people=["p2", "p1", "p2"])
     assert table.column("person_id").to_pylist() == ["p1", "p2"]
     assert_matches(table, expected_rows(world, [("p1", AS_OF), ("p2", AS_OF)]))
+
+
+def expected_observations(world: dict[str, Any], observations: list[tuple[str, dt.datetime]]
+                          ) -> list[dict[str, Any]]:
+    """The oracle's row for each observation, in the given order."""
+    oracle = Oracle(world)
+    return [{"person_id": p, "observed_at": at, "as_of": at.date(), **oracle.row(p, at)}
+            for p, at in observations]
+
+
+def assert_observations_match(table: pa.Table, expected: list[dict[str, Any]],
+                              decisions: list[str]) -> None:
+    assert table.column_names == ["person_id", "observed_at", "decision_id", "as_of", *NAMES]
+    got = table.to_pylist()
+    assert [(r["person_id"], r["observed_at"], r["decision_id"], r["as_of"]) for r in got] == [
+        (e["person_id"], e["observed_at"], d, e["as_of"])
+        for e, d in zip(expected, decisions, strict=True)]
+    for g, e in zip(got, expected, strict=True):
+        for name in NAMES:
+            gv, ev = g[name], e[name]
+            where = f"{g['decision_id']} {g['observed_at']} {name}: engine {gv!r}, oracle {ev!r}"
+            if ev is None:
+                assert gv is None, where
+            else:
+                assert gv is not None, where
+                assert abs(gv - ev) <= 1e-9 * max(1.0, abs(ev)), where
+
+
+def observation_frame(observations: list[tuple[str, dt.datetime]]) -> pd.DataFrame:
+    return pd.DataFrame({"person_id": [p for p, _ in observations],
+                         "observed_at": [at for _, at in observations],
+                         "decision_id": [f"d{i}" for i in range(len(observations))]})
+
+
+@settings(max_examples=25)
+@given(world=worlds(), observations=st.lists(st.tuples(st.sampled_from(PEOPLE), moments),
+                                             min_size=1, max_size=6))
+def test_observations_at_timestamps_match_oracle(tmp_path_factory: Any, world: dict[str, Any],
+                                                 observations: list[tuple[str, dt.datetime]]
+                                                 ) -> None:
+    store = write_store(tmp_path_factory.mktemp("w") / "s.duckdb", world)
+    frame = observation_frame(observations)
+    table = compute_features(store, frame)
+    assert_observations_match(table, expected_observations(world, observations),
+                              list(frame["decision_id"]))

@@ -3,6 +3,8 @@
 - :mod:`~benne.features.definitions`: the vocabulary (windows, aggregation kinds, features).
 - :mod:`~benne.features.views`: each source as a per-person event stream.
 - :mod:`~benne.features.registry`: the features themselves (``FEATURES``, ``feature_meta``).
+- :mod:`~benne.features.spine`: the observation spine (who is featured as of when, with an
+  optional decision id).
 - :mod:`~benne.features.asof`: the as-of semantics, written once, compiled to one Ibis
   expression.
 - :mod:`~benne.features.engines`: ``DuckDBEngine`` (the store) and ``SparkEngine`` (a Parquet
@@ -19,7 +21,8 @@ DuckDB query with a hand-written one on the same data): the expression is built 
 inputs and compiled once per engine and feature list (building and compiling the graph costs
 about a second, running it on small data milliseconds); and with one as-of date for everyone
 the as-of join becomes a filter on a constant, grouped by person only, as an analyst would
-write it. A per-person table of dates takes the general join.
+write it. A table of observations (or of per-person dates) takes the general join, keyed by
+the observation's row number, so several observations of one person in one day stay apart.
 """
 
 from typing import TYPE_CHECKING

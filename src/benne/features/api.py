@@ -1,4 +1,5 @@
-"""``compute_features``: the features table for people as of a date (or per-person dates)."""
+"""``compute_features``: the features table for people as of a date, per-person dates, or an
+observation spine (one row per decision, each with its own timestamp)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,26 @@ from benne.exceptions import ValidationError
 from benne.features.engines import make_engine
 from benne.features.registry import get_features
 
-__all__ = ["compute_features", "export_store_to_lake", "features_schema", "make_spine"]
+__all__ = ["compute_features", "export_store_to_lake", "features_schema", "make_spine",
+           "observation_features_schema"]
+
+OBSERVATION_KEYS = ("person_id", "observed_at", "decision_id", "as_of")
 
 
 def features_schema(names: Sequence[str]) -> pa.Schema:
     """The features-table contract: person_id, as_of, then one DOUBLE per feature."""
     return pa.schema(
         [pa.field("person_id", pa.string()), pa.field("as_of", pa.date32())]
+        + [pa.field(n, pa.float64()) for n in names]
+    )
+
+
+def observation_features_schema(names: Sequence[str]) -> pa.Schema:
+    """The features table of an observation spine: person_id, observed_at, decision_id
+    (null when the spine has none), as_of (the date of observed_at), then the features."""
+    return pa.schema(
+        [pa.field("person_id", pa.string()), pa.field("observed_at", pa.timestamp("us")),
+         pa.field("decision_id", pa.string()), pa.field("as_of", pa.date32())]
         + [pa.field(n, pa.float64()) for n in names]
     )
 
@@ -81,6 +95,19 @@ def make_spine(as_of: dt.date | pd.DataFrame, people: Sequence[str] | None) -> p
     )
 
 
+def _engine_spine(person_id: pa.Array, observed_at: pa.Array) -> pa.Table:
+    """The engines' spine input: row number, person, timestamp and its date."""
+    import pyarrow.compute as pc
+
+    stamps = observed_at.cast(pa.timestamp("us"))
+    return pa.table({
+        "_obs": pa.array(range(len(person_id)), pa.int64()),
+        "person_id": person_id.cast(pa.string()),
+        "observed_at": stamps,
+        "as_of": pc.cast(pc.floor_temporal(stamps, unit="day"), pa.date32()),
+    })
+
+
 def export_store_to_lake(store: Path, lake: Path) -> None:
     """Write the store's tables as ``<lake>/<table>.parquet`` for the Spark engine."""
     from benne.store import export_lake
@@ -105,6 +132,11 @@ def compute_features(
     observed are null. Rows are sorted by person_id then as_of; columns are person_id, as_of,
     then the features in registry order (or in the order of ``features``).
 
+    A table with an ``observed_at`` column is an observation spine (see
+    :mod:`benne.features.spine`): one output row per observation in the table's order, with
+    columns person_id, observed_at, decision_id, as_of, then the features; several
+    observations of one person, even within one day, each see only what came before them.
+
     ``engine="spark"`` reads Parquet from ``lake``; without a lake the store is exported to a
     temporary one first.
     """
@@ -113,6 +145,7 @@ def compute_features(
     if as_of is None:
         raise ValidationError("as_of is required", where="as_of",
                               fix="pass a date or a table of person_id, as_of")
+    observations = isinstance(as_of, pd.DataFrame) and "observed_at" in as_of.columns
     chosen = get_features(list(features) if features is not None else None)
     names = [f.name for f in chosen]
     store_path = Path(store) if store is not None else None
@@ -126,13 +159,32 @@ def compute_features(
         with console.stage(f"exporting {store_path.name} to Parquet for Spark"):
             export_store_to_lake(store_path, tmp)
         lake = tmp
+    spine: pa.Table | None
+    if observations:
+        from benne.features.spine import read_observations, spine_table
+
+        assert isinstance(as_of, pd.DataFrame)
+        spine = spine_table(read_observations(as_of), people)
+        keys = _engine_spine(spine.column("entity_id"), spine.column("observed_at"))
+    else:
+        spine = make_spine(as_of, people)
+        keys = None if spine is None else _engine_spine(
+            spine.column("person_id"), spine.column("as_of").cast(pa.timestamp("us")))
     try:
         with make_engine(engine, store=store_path, lake=lake) as eng:
-            spine = make_spine(as_of, people)
             with console.stage(f"computing {len(names)} features on {eng.name}"):
-                result = eng.features(names, None if spine is not None else as_of, spine)
+                result = eng.features(names, None if keys is not None else as_of, keys)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-    result = result.select(["person_id", "as_of", *names]).cast(features_schema(names))
-    return result.sort_by([("person_id", "ascending"), ("as_of", "ascending")])
+    if keys is None:
+        result = result.select(["person_id", "as_of", *names]).cast(features_schema(names))
+        return result.sort_by([("person_id", "ascending"), ("as_of", "ascending")])
+    result = result.sort_by([("_obs", "ascending")])
+    if spine is not None and observations:
+        head = {"person_id": spine.column("entity_id"),
+                "observed_at": spine.column("observed_at"),
+                "decision_id": spine.column("decision_id"), "as_of": keys.column("as_of")}
+        out = pa.table({**head, **{n: result.column(n) for n in names}})
+        return out.cast(observation_features_schema(names))
+    return result.select(["person_id", "as_of", *names]).cast(features_schema(names))

@@ -2,16 +2,23 @@
 
 Rules (the oracle in the tests implements the same, independently):
 
-- The spine is the set of ``(person_id, as_of)`` pairs to compute; one output row per pair.
-- An event counts for a pair only if its event time ``t`` is strictly before ``as_of``
-  (timestamps compare against midnight of ``as_of``). Windows are ``[as_of - start, as_of - end)``.
-  Nothing at or after ``as_of`` can change a feature, so there is no leakage by construction.
+- The spine is the set of observations to compute, one output row each: with one as-of date,
+  everyone registered before it; otherwise a table of observations, each with its own
+  ``observed_at`` timestamp (a plain date is its midnight), so one person may be observed
+  several times, even within one day. ``as_of`` is the date of ``observed_at``.
+- An event counts for an observation only if it happened strictly before it. An event with a
+  timestamp (an order, a transfer, a registration) counts when ``t < observed_at``; an event
+  known only by its date (a statement, a bill, a snapshot) is known at the end of that day, so
+  it counts when its date is before the observation's date (``t < as_of``). Windows are
+  ``[observed_at - start, observed_at - end)`` for timestamps and ``[as_of - start,
+  as_of - end)`` for dates. Nothing at or after the observation can change a feature, so there
+  is no leakage by construction.
 - A person with no event before ``as_of`` in a view is *never observed* there: every feature of
   the view is missing (NULL), distinct from zero. See :mod:`benne.features.definitions` for the
   value of each aggregation kind on an empty window.
 - The counterparties' prior score uses only scores from runs whose ``as_of`` is earlier than the
   features' ``as_of`` (the latest such run per counterparty), never the current run; their
-  credit record uses only their statements dated strictly before ``as_of``.
+  credit record uses only their statements dated strictly before ``as_of`` (both are dates).
 
 Engines supply the tables and run the expression; they never restate these rules.
 """
@@ -33,12 +40,14 @@ from benne.features.views import COUNTERPARTY_WINDOW_DAYS, VIEWS
 from benne.sources import SOURCES, arrow_schema
 
 __all__ = [
-    "EXCLUDED", "INPUT_PREFIX", "SCORES", "SPINE", "build_expression", "input_schemas",
+    "EXCLUDED", "INPUT_PREFIX", "OBS", "SCORES", "SPINE", "build_expression", "input_schemas",
     "input_tables", "required_features",
 ]
 
 INPUT_PREFIX = "benne_in_"
 EXCLUDED, SCORES, SPINE = "excluded_records", "scores_history", "spine"
+# The spine's row number: the key of one observation (a person may have several a day).
+OBS = "_obs"
 
 
 @ibis.udf.agg.builtin(name="max_by")
@@ -67,14 +76,18 @@ def _resolve(expr: Expr, rows: ir.Table) -> ir.Value:
 
 
 def _bound(rows: ir.Table, days_before: int, day: ir.DateScalar | None) -> ir.Value:
-    """``as_of - days_before`` in the type of the view's event time.
+    """``days_before`` days before the observation, in the type of the view's event time:
+    from ``observed_at`` for timestamps, from ``as_of`` (its date) for dates.
 
     With one as-of date for everyone (``day``), the bound is a constant the database folds
     and pushes into the scan, as a hand-written query would.
     """
-    as_of = rows.as_of if day is None else day
-    bound = as_of - ibis.interval(days=days_before) if days_before else as_of
-    return bound.cast("timestamp") if rows.t.type().is_timestamp() else bound
+    stamped = rows.t.type().is_timestamp()
+    if day is not None:
+        moment: ir.Value = day.cast("timestamp") if stamped else day
+    else:
+        moment = rows.observed_at if stamped else rows.as_of
+    return moment - ibis.interval(days=days_before) if days_before else moment
 
 
 def _in_window(rows: ir.Table, window: Window | None,
@@ -160,26 +173,28 @@ class _Compiler:
 
 
 def _as_of_rows(events: ir.Table, spine: ir.Table, day: ir.DateScalar | None) -> ir.Table:
-    """Every event of a spine person strictly before that pair's as-of date.
+    """Every event of a spine person strictly before that observation.
 
     With one date for everyone this is a filter on a constant (people outside the spine are
-    dropped by the final join to the spine); with per-person dates it is a join to the spine.
+    dropped by the final join to the spine); with a table of observations it is a join to the
+    spine, on the timestamp for timestamped events and on the date for dated ones.
     """
     if day is not None:
         cut = day.cast("timestamp") if events.t.type().is_timestamp() else day
         kept = events.filter(events.t < cut)
         return kept.select("person_id", as_of=day, **{c: kept[c] for c in events.columns
                                                        if c != "person_id"})
-    s = spine.rename(_pid="person_id", _as_of="as_of")
-    before = s._as_of.cast("timestamp") if events.t.type().is_timestamp() else s._as_of
+    s = spine.rename(_pid="person_id", _as_of="as_of", _seen="observed_at")
+    before = s._seen if events.t.type().is_timestamp() else s._as_of
     joined = events.join(s, [events.person_id == s._pid, events.t < before])
     cols = {c: joined[c] for c in events.columns if c != "person_id"}
-    return joined.select(person_id=joined._pid, as_of=joined._as_of, **cols)
+    return joined.select(OBS, person_id=joined._pid, as_of=joined._as_of,
+                         observed_at=joined._seen, **cols)
 
 
 def _keys(day: ir.DateScalar | None, *more: str) -> list[str]:
-    """Grouping keys: the pair, or only the person when as_of is one constant date."""
-    return ["person_id", *more] if day is not None else ["person_id", "as_of", *more]
+    """Grouping keys: the observation, or only the person when as_of is one constant date."""
+    return ["person_id", *more] if day is not None else [OBS, "person_id", "as_of", *more]
 
 
 def _counterparty_credit(pairs: ir.Table, tables: Mapping[str, ir.Table],
@@ -201,13 +216,12 @@ def _counterparty_credit(pairs: ir.Table, tables: Mapping[str, ir.Table],
             _worst_year=known._dpd.max(where=known._t >= day - ibis.interval(days=365)))
         j = pairs.left_join(per, pairs.counterparty == per._cp)
     else:
-        keys = pairs.select(_p=pairs.person_id, _a=pairs.as_of, _k=pairs.counterparty)
+        keys = pairs.select(_o=pairs[OBS], _a=pairs.as_of, _k=pairs.counterparty)
         k = keys.join(c, [keys._k == c._cp, c._t < keys._a])
-        per = k.group_by(["_p", "_a", "_k"]).aggregate(
+        per = k.group_by(["_o", "_k"]).aggregate(
             _worst=k._dpd.max(),
             _worst_year=k._dpd.max(where=k._t >= k._a - ibis.interval(days=365)))
-        j = pairs.left_join(per, [pairs.person_id == per._p, pairs.as_of == per._a,
-                                  pairs.counterparty == per._k])
+        j = pairs.left_join(per, [pairs[OBS] == per._o, pairs.counterparty == per._k])
     return j.select(*pairs.columns, delinquent=j._worst >= 30, worst_dpd_365d=j._worst_year)
 
 
@@ -228,7 +242,7 @@ def _counterparty_rows(tables: Mapping[str, ir.Table], spine: ir.Table,
     if day is not None:
         pairs = pairs.mutate(as_of=day)
     pairs = pairs.select(
-        "person_id", "as_of", "counterparty",
+        *([] if day is not None else [OBS]), "person_id", "as_of", "counterparty",
         reciprocal=(pairs._sent > 0) & (pairs._received > 0),
     )
     pairs = _counterparty_credit(pairs, tables, day)
@@ -270,7 +284,8 @@ def input_tables() -> dict[str, ir.Table]:
     out[SCORES] = ibis.table(
         {"person_id": "string", "as_of": "date", "score": "float64"}, name=INPUT_PREFIX + SCORES
     )
-    out[SPINE] = ibis.table({"person_id": "string", "as_of": "date"}, name=INPUT_PREFIX + SPINE)
+    out[SPINE] = ibis.table({OBS: "int64", "person_id": "string", "observed_at": "timestamp",
+                             "as_of": "date"}, name=INPUT_PREFIX + SPINE)
     return out
 
 
@@ -299,7 +314,9 @@ def build_expression(
 
     ``features`` are the columns wanted (in that order); ``registry`` resolves the inputs of
     derived features. With ``as_of`` the spine is everyone in ``identity`` registered before
-    that date; without it the spine is the ``spine`` input (one row per pair).
+    that date and the columns are ``person_id, as_of``, then the features; without it the
+    spine is the ``spine`` input (one row per observation) and the columns are ``_obs``
+    (the observation's row number), ``person_id, as_of``, then the features.
     """
     inputs = input_tables()
     tables = _without_excluded(inputs)
@@ -334,19 +351,22 @@ def build_expression(
         if day is not None:
             grouped = grouped.mutate(as_of=day)
         grouped = grouped.select(
-            _pid=grouped.person_id, _as_of=grouped.as_of,
+            *([] if day is not None else [OBS]), _pid=grouped.person_id, _as_of=grouped.as_of,
             **{n: v.resolve(grouped) for n, v in finals.items()},
         )
-        on = [wide.person_id == grouped._pid]
         if day is None:
-            on.append(wide.as_of == grouped._as_of)
-        wide = wide.left_join(grouped, on).drop("_pid", "_as_of")
+            grouped = grouped.rename(_o=OBS)
+            on = [wide[OBS] == grouped._o]
+            drop: tuple[str, ...] = ("_o", "_pid", "_as_of")
+        else:
+            on = [wide.person_id == grouped._pid]
+            drop = ("_pid", "_as_of")
+        wide = wide.left_join(grouped, on).drop(*drop)
 
     for f in needed:
         if isinstance(f.aggregation, Derived):
             args = [wide[name] for name in f.aggregation.inputs]
             wide = wide.mutate(**{f.name: _f64(f.aggregation.fn(*args))})
 
-    return wide.select(
-        "person_id", "as_of", *[_f64(wide[f.name]).name(f.name) for f in features]
-    )
+    keys = ["person_id", "as_of"] if day is not None else [OBS, "person_id", "as_of"]
+    return wide.select(*keys, *[_f64(wide[f.name]).name(f.name) for f in features])

@@ -20,8 +20,11 @@ def _compute_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Decision date (YYYY-MM-DD): only events strictly before it count."),
         click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
                      help="DuckDB store (default: the store of benne.toml)."),
-        click.option("--people", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-                     help="CSV or Parquet with person_id (and optionally as_of per person)."),
+        click.option("--people", "--observations", "people",
+                     type=click.Path(path_type=Path, dir_okay=False, exists=True),
+                     help="CSV or Parquet with person_id, and either observed_at (one row per "
+                          "decision: a timestamp, optional decision_id passed through) or "
+                          "as_of (a date per person)."),
         click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb",
                      show_default=True, help="Where to compute."),
         click.option("--lake", type=click.Path(path_type=Path, file_okay=False, exists=True),
@@ -46,7 +49,7 @@ def _read_people(path: Path) -> Any:
             table = pq.read_table(path)
         else:
             table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
-                column_types={"person_id": "string"}))
+                column_types={"person_id": "string", "decision_id": "string"}))
     except Exception as exc:  # pyarrow raises several error types for unreadable files
         raise SourceFileError(f"cannot read people file: {exc}", where=str(path),
                               fix="give a CSV or Parquet file with a person_id column") from exc
@@ -68,9 +71,11 @@ def _compute(as_of: dt.datetime | None, db: Path | None, people: Path | None, en
     if out is None:
         raise click.UsageError("Missing option '--out'.")
     frame = _read_people(people) if people is not None else None
-    per_person = frame is not None and "as_of" in frame.columns
+    per_person = frame is not None and ("as_of" in frame.columns
+                                        or "observed_at" in frame.columns)
     if as_of is None and not per_person:
-        raise click.UsageError("Missing option '--as-of' (or an as_of column in --people).")
+        raise click.UsageError("Missing option '--as-of' (or an observed_at or as_of column "
+                               "in --people).")
     store = db if db is not None else (None if lake is not None else load_settings().store)
     started = time.perf_counter()
     if per_person:
@@ -84,10 +89,11 @@ def _compute(as_of: dt.datetime | None, db: Path | None, people: Path | None, en
     with console.stage(f"writing {out.name}"):
         pq.write_table(table, out)
     seconds = time.perf_counter() - started
-    summary = {"out": str(out), "rows": table.num_rows, "features": table.num_columns - 2,
+    keys = 4 if "observed_at" in table.column_names else 2
+    summary = {"out": str(out), "rows": table.num_rows, "features": table.num_columns - keys,
                "engine": engine, "seconds": round(seconds, 2)}
-    console.emit(summary, f"wrote {table.num_rows} rows x {table.num_columns - 2} features to "
-                          f"{out} ({engine}, {seconds:.1f} s)")
+    console.emit(summary, f"wrote {table.num_rows} rows x {table.num_columns - keys} features "
+                          f"to {out} ({engine}, {seconds:.1f} s)")
 
 
 @click.group("features", invoke_without_command=True)
@@ -98,7 +104,9 @@ def features(ctx: click.Context, **options: Any) -> None:
 
     Without a subcommand this computes the features table (same as `features compute`):
     one row per person, person_id, as_of, then every feature; only events strictly before
-    the as-of date count.
+    the as-of date count. With --observations (person_id, observed_at, optional
+    decision_id) it is one row per observation, in the file's order: person_id, observed_at,
+    decision_id, as_of, then the features, each from what came strictly before observed_at.
 
     \b
     Example:
@@ -123,6 +131,7 @@ def compute(**options: Any) -> None:
     Example:
       benne features compute --as-of 2024-01-01 --db benne.duckdb --out features.parquet
       benne features compute --people dates.csv --out features.parquet
+      benne features compute --observations loans.csv --out loan_features.parquet
     """
     _compute(**options)
 

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from benne.models.training import (
         TrainedModels,
         data_fingerprint,
-        frames_from_store,
         read_table,
         train_models,
     )
@@ -41,7 +40,6 @@ __all__ = [
     "artifact_checksum",
     "data_fingerprint",
     "export_sql",
-    "frames_from_store",
     "load_model",
     "read_table",
     "save_model",
@@ -65,7 +63,6 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "export_sql": "sql",
     "TrainedModels": "training",
     "data_fingerprint": "training",
-    "frames_from_store": "training",
     "read_table": "training",
     "train_models": "training",
 })

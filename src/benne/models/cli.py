@@ -32,11 +32,19 @@ def _names(text: str | None) -> tuple[str, ...]:
 @click.command("train")
 @click.option("--table", type=click.Path(path_type=Path),
               help="Flat modelling table (CSV/Parquet).")
-@click.option("--target", help="0/1 target column of --table (1 = bad).")
+@click.option("--target", help="0/1 target column of --table or --observations (1 = bad).")
 @click.option("--db", type=click.Path(path_type=Path), help="Store (DuckDB file).")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Training as-of date.")
+@click.option("--observations", type=click.Path(path_type=Path, dir_okay=False),
+              help="With --db: one row per decision (person_id, observed_at, target, optional "
+                   "decision_id and application columns); features as of each observed_at.")
 @click.option("--oot-as-of", "oot_as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="Out-of-time validation as-of date.")
+              help="Out-of-time validation as-of date (with --observations: decisions from "
+                   "that date on are the out-of-time sample).")
+@click.option("--rule", default=None,
+              help="Label rule from the store (benne labels rules; default credit).")
+@click.option("--horizon-months", type=click.IntRange(1, 120), default=None,
+              help="Performance window of the label rule (default 12).")
 @click.option("--out", type=click.Path(path_type=Path), help="Model folder to write.")
 @click.option("--special-values", default="", help="Codes that are not values, e.g. =-7,-8,-9.")
 @click.option("--exclude", default="", help="Columns that are not features (ids), comma list.")
@@ -48,27 +56,33 @@ def _names(text: str | None) -> tuple[str, ...]:
                                  "relationships"]),
               help="Leave a dimension's features out (store mode), e.g. relationships.")
 def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.datetime | None,
-          oot_as_of: dt.datetime | None, out: Path | None, special_values: str, exclude: str,
+          observations: Path | None, oot_as_of: dt.datetime | None, rule: str | None,
+          horizon_months: int | None, out: Path | None, special_values: str, exclude: str,
           allow_protected: bool, no_challenger: bool, seed: int,
           without: tuple[str, ...]) -> None:
     """Train the scorecard and its LightGBM challenger and write the model folder.
 
-    From the store, features as of --as-of are joined with the 90+ days-past-due labels of the
-    12 months after; --oot-as-of adds an out-of-time validation. From a flat table, every
-    column but the target and --exclude is a candidate feature.
+    From the store, features as of --as-of are joined with the labels of a rule (default:
+    any credit obligation 90+ days past due or charged off in the 12 months after; people
+    already in default are left out); --oot-as-of adds an out-of-time validation. With
+    --observations, one row per decision: features strictly before each observed_at, the
+    lender's target, application columns as candidate features (a lender model, scored in
+    batch only), holdout grouped by person. From a flat table, every column but the target
+    and --exclude is a candidate feature.
 
     \b
     Example:
       benne train --db benne.duckdb --as-of 2024-10-01 --oot-as-of 2025-01-01 --out models/m1
+      benne train --db benne.duckdb --observations loans.csv --target bad --out models/lender
       benne train --table loans.csv --target bad --special-values=-7,-8 --exclude id --out m2
-      benne train --db benne.duckdb --as-of 2024-10-01 --without-dimension relationships \
+      benne train --db benne.duckdb --as-of 2024-10-01 --without-dimension relationships \\
                   --out models/no-relationships
     """
     from benne.config import load_settings
     from benne.exceptions import InputError
     from benne.models import TrainSettings, read_table, save_model, train_models
 
-    if table is not None and db is not None:
+    if table is not None and (db is not None or observations is not None):
         raise InputError("give either --table or --db, not both", fix="pick one data source")
     if table is not None and without:
         raise InputError("--without-dimension needs features from the store (--db)",
@@ -76,46 +90,49 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
     settings = TrainSettings(special_values=_numbers(special_values), exclude=_names(exclude),
                              allow_protected=allow_protected, seed=seed)
     extra: dict[str, object] = {}
-    meta = None
+    folder = out or load_settings().model_dir
+    stage = "training the scorecard" + ("" if no_challenger else " and challenger")
     if table is not None:
         if not target:
             raise InputError("--table needs --target", fix="name the 0/1 target column")
         with console.stage(f"reading {table.name}"):
             frame = read_table(table)
-        oot = None
         extra["training_data"] = {"table": table.name, "target": target}
+        extra["outcome"] = f"the table's target '{target}' (1 = bad)"
+        with console.stage(stage):
+            models = train_models(frame, target, None, settings=settings,
+                                  challenger=not no_challenger)
     else:
-        from benne.features.registry import feature_meta
-        from benne.models.training import frames_from_store
+        from benne.pipeline import train_from_observations, train_from_store
 
-        if as_of is None:
-            raise InputError("training from the store needs --as-of",
-                             fix="pass --as-of YYYY-MM-DD, or --table FILE --target COL")
         store = db or load_settings().store
-        target = "bad"
-        with console.stage("computing features and labels"):
-            frame, oot = frames_from_store(store, as_of.date(),
-                                           oot_as_of.date() if oot_as_of else None)
-        meta = feature_meta()
-        dropped = tuple(n for n, m in meta.items() if m.dimension in without)
-        settings = TrainSettings(special_values=settings.special_values,
-                                 exclude=tuple(dict.fromkeys(settings.exclude + dropped
-                                                             + ("person_id", "as_of"))),
-                                 allow_protected=allow_protected, seed=seed)
-        if without:
-            extra["without_dimensions"] = list(without)
-        extra["training_window"] = {
-            "train_as_of": as_of.date().isoformat(),
-            "oot_as_of": oot_as_of.date().isoformat() if oot_as_of else None,
-            "horizon_months": 12, "bad_definition": "90+ days past due"}
-    folder = out or load_settings().model_dir
-    with console.stage("training the scorecard" + ("" if no_challenger else " and challenger")):
-        models = train_models(frame, target, meta, oot_frame=oot, settings=settings,
-                              challenger=not no_challenger)
+        with console.stage("computing features and labels; " + stage):
+            if observations is not None:
+                if as_of is not None:
+                    raise InputError("--as-of does not go with --observations: each row has "
+                                     "its own observed_at", fix="leave --as-of out")
+                trained = train_from_observations(
+                    store, read_table(observations), target=target or "target", rule=rule,
+                    horizon_months=horizon_months, oot_from=oot_as_of, settings=settings,
+                    challenger=not no_challenger, without=without, source=observations.name)
+            else:
+                if as_of is None:
+                    raise InputError("training from the store needs --as-of",
+                                     fix="pass --as-of YYYY-MM-DD, --observations FILE, or "
+                                         "--table FILE --target COL")
+                trained = train_from_store(
+                    store, as_of.date(), oot_as_of=oot_as_of.date() if oot_as_of else None,
+                    rule=rule or "credit", horizon_months=horizon_months, settings=settings,
+                    challenger=not no_challenger, without=without)
+        models, extra = trained.models, trained.manifest_extra
     save_model(models, folder, manifest_extra=extra)
     summary = {"model_dir": str(folder), "model_version": models.model_version,
-               "features": models.scorecard.feature_names, "metrics": models.metrics}
+               "features": models.scorecard.feature_names, "metrics": models.metrics,
+               "outcome": extra.get("outcome")}
+    if "segments" in extra:
+        summary["segments"] = extra["segments"]
     lines = [f"model {models.model_version} written to {folder}",
+             f"outcome: {extra.get('outcome')}",
              f"scorecard features ({len(models.scorecard.features)}): "
              + ", ".join(models.scorecard.feature_names)]
     for sample, values in models.metrics.items():

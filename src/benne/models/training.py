@@ -1,14 +1,14 @@
 """Training both models, validating them side by side, and the training frames.
 
-:func:`train_models` keeps a seeded, stratified ``holdout_share`` of the training frame aside,
-fits the scorecard and the challenger on the rest, and measures AUC, Gini and KS on that
-holdout and, when given, on an out-of-time frame (features as of a later date). The frames come
-from the store (:func:`frames_from_store`) or from a flat table (:func:`read_table`).
+:func:`train_models` keeps a seeded, stratified ``holdout_share`` of the training frame aside
+(whole groups, a person's every row, when ``groups`` is given), fits the scorecard and the
+challenger on the rest, and measures AUC, Gini and KS on that holdout and, when given, on an
+out-of-time frame (features as of a later date). The frames come from a flat table
+(:func:`read_table`) or from the store through :mod:`benne.pipeline`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from benne.dimensions import FeatureMeta
-from benne.exceptions import InputError, SourceFileError
+from benne.exceptions import SourceFileError
 from benne.models.challenger import ChallengerModel, stratified_split, train_challenger
 from benne.models.data import select_columns, target_vector
 from benne.models.reasons import Reason, build_catalog
@@ -30,7 +30,7 @@ __all__ = [
     "TrainedModels",
     "data_fingerprint",
     "discrimination",
-    "frames_from_store",
+    "grouped_split",
     "read_table",
     "train_models",
 ]
@@ -87,6 +87,23 @@ def data_fingerprint(*frames: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
+def grouped_split(y: np.ndarray, groups: np.ndarray, share: float, seed: int) -> np.ndarray:
+    """Boolean mask of a seeded ``share`` of the groups (True = held out), whole groups only.
+
+    Groups with a bad row and groups without one are drawn apart, so both keep their share.
+    """
+    codes, first = pd.factorize(pd.Series(groups), sort=True)
+    any_bad = np.zeros(len(first), dtype=bool)
+    np.logical_or.at(any_bad, codes, y == 1)
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(first), dtype=bool)
+    for value in (False, True):
+        idx = np.flatnonzero(any_bad == value)
+        rng.shuffle(idx)
+        held[idx[: int(round(len(idx) * share))]] = True
+    return held[codes]
+
+
 def train_models(
     train_frame: pd.DataFrame,
     target: str,
@@ -95,12 +112,18 @@ def train_models(
     oot_frame: pd.DataFrame | None = None,
     settings: TrainSettings | None = None,
     challenger: bool = True,
+    groups: np.ndarray | None = None,
 ) -> TrainedModels:
-    """Fit both models on the training frame less a holdout; metrics on holdout and OOT."""
+    """Fit both models on the training frame less a holdout; metrics on holdout and OOT.
+
+    ``groups`` (one label per row, e.g. the person) keeps each group wholly in or out of the
+    holdout, so no person is both trained and validated on.
+    """
     s = settings or TrainSettings()
     y = target_vector(train_frame, target)
     names, metas, _, _ = select_columns(train_frame, target, meta, s)
-    held = stratified_split(y, s.holdout_share, s.seed + 1)
+    held = (stratified_split(y, s.holdout_share, s.seed + 1) if groups is None
+            else grouped_split(y, np.asarray(groups), s.holdout_share, s.seed + 1))
     fit, hold = train_frame[~held], train_frame[held]
     sc = train_scorecard(fit, target, metas, settings=s)
     ch = train_challenger(fit, target, metas, settings=s) if challenger else None
@@ -132,28 +155,3 @@ def read_table(path: Path) -> pd.DataFrame:
         raise SourceFileError(f"{path.name} has no rows", where=str(path),
                               fix="give a table with one row per person under its header")
     return frame
-
-
-def _frame_as_of(store: Path, as_of: dt.date) -> pd.DataFrame:
-    from benne.features import compute_features
-    from benne.labels import make_labels
-
-    x = compute_features(store, as_of).to_pandas()
-    y = make_labels(store, as_of)
-    frame = x.merge(y[["person_id", "as_of", "bad"]], on=["person_id", "as_of"], how="inner")
-    if frame.empty:
-        raise InputError(f"no labelled people as of {as_of}", where=str(store),
-                         fix="pick an as-of date with 12 months of credit history after it")
-    return frame
-
-
-def frames_from_store(
-    store: Path, train_as_of: dt.date, oot_as_of: dt.date | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Features as of each date joined (inner) with the labels over the following 12 months.
-
-    The frames keep ``person_id`` and ``as_of``; train with ``exclude=("person_id", "as_of")``.
-    """
-    train = _frame_as_of(store, train_as_of)
-    oot = _frame_as_of(store, oot_as_of) if oot_as_of is not None else None
-    return train, oot

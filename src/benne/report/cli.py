@@ -33,12 +33,18 @@ def _protected(value: str | None) -> list[str] | None:
 @click.option("--generated-at", default=None,
               help="Text stamped as the report's date (default: the inputs' names and hashes).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--latent", default=None,
+              help="A column of latent truth (a simulation's creditworthiness) to rank-correlate "
+                   "the score with, per thin-file and thick-file segment.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("report.html"),
               show_default=True, help="HTML file to write.")
 def report(model_dir: Path, data: Path, target: str, baseline: Path | None,
            protected: str | None, cutoff: int, generated_at: str | None, seed: int,
-           out: Path) -> None:
+           latent: str | None, out: Path) -> None:
     """Write a validation, stability and fairness report as one self-contained HTML file.
+
+    Data with a thin_file column (the pipeline's frames) is also validated per segment:
+    thin file (no credit record at the observation) and thick file.
 
     \b
     Example:
@@ -50,7 +56,7 @@ def report(model_dir: Path, data: Path, target: str, baseline: Path | None,
     with console.stage("scoring and writing the report"):
         rep = report_from_model(model_dir, data, target=target, baseline=baseline,
                                 protected=_protected(protected), out=out, cutoff=cutoff,
-                                generated_at=generated_at, seed=seed)
+                                generated_at=generated_at, seed=seed, latent=latent)
     champion = rep.discrimination["models"]["champion"]
     drifted = [r["name"] for r in rep.stability.get("rows", []) if r["status"] == "drift"]
     summary = {

@@ -88,6 +88,12 @@ def default_model_card(manifest: dict[str, Any], data_name: str) -> dict[str, st
     card = dict(_DEFAULT_CARD)
     window = manifest.get("training_window")
     card["model"] = str(manifest.get("model_version", manifest.get("version", "unknown")))
+    if manifest.get("outcome"):
+        card["outcome"] = str(manifest["outcome"])
+        if manifest.get("model_kind") == "lender":
+            card["outcome"] += (" (a lender model: it reads the application columns "
+                                f"{', '.join(manifest.get('application_columns', []))}, so it "
+                                "is scored in batch only, never served)")
     card["data"] = (f"{manifest.get('population', 'training data')}, "
                     f"fingerprint {manifest.get('data_fingerprint', 'unknown')}; "
                     f"this report: {data_name}")
@@ -121,9 +127,13 @@ def report_from_model(
     generated_at: str | None = None,
     seed: int = 0,
     n_boot: int = 200,
+    latent: str | None = None,
 ) -> Report:
     """Score ``data`` (and ``baseline``) with the model in ``model_dir`` and build the report;
     with ``out`` the HTML is written there too.
+
+    A ``thin_file`` column in ``data`` (the pipeline's frames have one) gives the thin-file and
+    thick-file section; ``latent`` names a column of latent truth to rank-correlate with.
 
     ``protected`` defaults to the sources' protected fields (gender, birth year, region) that
     the data holds. ``generated_at`` defaults to a description of the inputs (file name,
@@ -176,6 +186,7 @@ def report_from_model(
         title=f"benne model report: {version}",
         seed=seed,
         n_boot=n_boot,
+        latent=latent,
     )
     if out is not None:
         write_html(report, Path(out))

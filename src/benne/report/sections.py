@@ -19,7 +19,7 @@ import pandas as pd
 
 from benne.dimensions import FeatureMeta
 from benne.exceptions import InputError
-from benne.report import fairness, metrics, monitor, tables
+from benne.report import fairness, metrics, monitor, segments, tables
 
 __all__ = ["MODEL_CARD_FIELDS", "SECTIONS", "Report", "build_report"]
 
@@ -31,17 +31,20 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("features", "Features"),
     ("stability", "Stability"),
     ("fairness", "Fairness"),
+    ("segments", "Thin file and thick file"),
     ("model_card", "Model card"),
 )
 MODEL_CARD_FIELDS: tuple[tuple[str, str], ...] = (
     ("model", "Model"),
+    ("outcome", "Outcome predicted"),
     ("intended_use", "Intended use"),
     ("data", "Data"),
     ("window", "Training window"),
     ("limitations", "Limitations"),
     ("do_not_score", "Who not to score"),
 )
-_RESERVED = {"score", "pd", "band", "person_id", "as_of", "model_version"}
+_RESERVED = {"score", "pd", "band", "person_id", "as_of", "model_version", "observed_at",
+             "decision_id", "thin_file", "label_status"}
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Report:
     features: dict[str, Any] = field(default_factory=dict)
     stability: dict[str, Any] = field(default_factory=dict)
     fairness: dict[str, Any] = field(default_factory=dict)
+    segments: dict[str, Any] = field(default_factory=dict)
     model_card: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -284,6 +288,8 @@ def build_report(
     title: str = "benne model report",
     seed: int = 0,
     n_boot: int = 200,
+    segment: str | None = "thin_file",
+    latent: str | None = None,
 ) -> Report:
     """Compute every section of the report from scored frames.
 
@@ -292,7 +298,9 @@ def build_report(
     ``challenger_scored`` holds ``pd`` or ``score`` for the same rows in the same order (its
     own target column is used when it has one). ``no_relationships_scored`` is ``scored`` again
     with the interpersonal features switched off. ``as_of`` turns birth years into ages; by
-    default it is the latest ``as_of`` in ``scored``.
+    default it is the latest ``as_of`` in ``scored``. ``segment`` names the 0/1 thin-file
+    column (validated per segment when present) and ``latent`` a column of latent truth (a
+    simulation's creditworthiness) to rank-correlate the score with per segment.
     """
     if "score" not in scored.columns:
         raise InputError("the scored data has no score column", where="column score",
@@ -323,5 +331,8 @@ def build_report(
         stability=_stability(scored, baseline, feats),
         fairness=_fairness(scored, y, protected, _as_of(scored, as_of),
                            no_relationships_scored, target, cutoff),
+        segments=segments.segment_section(scored, y, segment=segment, latent=latent,
+                                          scorecard_table=scorecard_table, seed=seed,
+                                          n_boot=n_boot),
         model_card=[(label, str(card.get(key, "not stated"))) for key, label in MODEL_CARD_FIELDS],
     )

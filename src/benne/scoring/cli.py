@@ -11,19 +11,29 @@ from benne import console
 
 @click.command("score")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), help="Model folder.")
-@click.option("--input", "input_path", required=True, type=click.Path(path_type=Path),
+@click.option("--input", "input_path", type=click.Path(path_type=Path),
               help="Features table (CSV or Parquet).")
+@click.option("--observations", type=click.Path(path_type=Path, dir_okay=False),
+              help="Instead of --input: one row per decision (person_id, observed_at, optional "
+                   "decision_id and application columns); features from the store as of each "
+                   "observed_at; the decision id passes through to every output row.")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
+              help="Store for --observations (default: the store of benne.toml).")
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="Scores file; .csv or .parquet by its extension.")
 @click.option("--challenger", is_flag=True, help="Score with the challenger instead.")
-def score(model_dir: Path | None, input_path: Path, out: Path, challenger: bool) -> None:
+def score(model_dir: Path | None, input_path: Path | None, observations: Path | None,
+          db: Path | None, out: Path, challenger: bool) -> None:
     """Score every row of a features table: score, band, pd, dimensions, reasons.
 
-    The input's columns that are not model features (ids) pass through first.
+    The input's columns that are not model features (ids) pass through first. With
+    --observations the features come from the store as of each decision's observed_at, and
+    decision_id, person_id, observed_at, as_of and thin_file lead every row.
 
     \b
     Example:
       benne score --model models/champion --input features.parquet --out scores.parquet
+      benne score --model models/lender --observations loans.csv --out loan_scores.parquet
     """
     import time
 
@@ -36,17 +46,34 @@ def score(model_dir: Path | None, input_path: Path, out: Path, challenger: bool)
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"--out must end in .csv or .parquet; got {out.name}", where="--out",
                          fix="name the output file scores.csv or scores.parquet")
+    if (input_path is None) == (observations is None):
+        raise InputError("give either --input or --observations", where="--input",
+                         fix="score a features table, or decisions with --observations")
     folder = model_dir or load_settings().model_dir
     models = load_model(folder)
-    frame = read_table(input_path)
-    used = set(models.scorecard.feature_names)
-    if challenger and models.challenger is not None:
-        used |= set(models.challenger.features)
-    passthrough = [c for c in frame.columns if c not in used]
     t0 = time.perf_counter()
-    with console.stage(f"scoring {len(frame):,} rows"):
-        scores = score_frame(models, frame, challenger=challenger, passthrough=passthrough,
-                             source=input_path.name)
+    if observations is not None:
+        import json
+
+        from benne.pipeline import score_observations
+
+        manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+        frame = read_table(observations)
+        with console.stage(f"scoring {len(frame):,} observations"):
+            scores = score_observations(
+                models, db or load_settings().store, frame, challenger=challenger,
+                application_columns=manifest.get("application_columns", []),
+                source=observations.name)
+    else:
+        assert input_path is not None
+        frame = read_table(input_path)
+        used = set(models.scorecard.feature_names)
+        if challenger and models.challenger is not None:
+            used |= set(models.challenger.features)
+        passthrough = [c for c in frame.columns if c not in used]
+        with console.stage(f"scoring {len(frame):,} rows"):
+            scores = score_frame(models, frame, challenger=challenger, passthrough=passthrough,
+                                 source=input_path.name)
     seconds = time.perf_counter() - t0
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":

@@ -28,6 +28,7 @@ from benne.service.db import Score
 __all__ = [
     "BANDS",
     "REQUIRED_COLUMNS",
+    "check_publishable",
     "history",
     "load_reason_catalogue",
     "load_scores_file",
@@ -44,10 +45,36 @@ _CHUNK = 2000
 _SCORES = cast(Table, Score.__table__)
 
 
+def check_publishable(model_dir: Path) -> None:
+    """Refuse a lender model: the score the service publishes may read only what the bureau
+    holds about the person, never a lender's application (amount, term, product), which it
+    does not have when a partner asks. Lender models are scored in batch only."""
+    path = Path(model_dir) / "manifest.json"
+    if not path.is_file():
+        return
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read {path.name}: {exc}", where=str(path),
+                         fix="re-publish the model folder") from exc
+    needs = manifest.get("application_columns") or [] if isinstance(manifest, dict) else []
+    if needs:
+        raise ModelError(
+            f"model {manifest.get('model_version', '')} is a lender model: it needs the "
+            f"application column(s) {', '.join(map(str, needs))}, which the service does not "
+            "hold, so it cannot be published", where=str(path),
+            fix="score it in batch (benne score --observations) and publish a bureau model "
+                "trained without application columns")
+
+
 def load_reason_catalogue(model_dir: Path | None) -> dict[str, dict[str, Any]]:
-    """``reasons.json`` of a model folder (code -> feature, statement, tip); empty if absent."""
+    """``reasons.json`` of a model folder (code -> feature, statement, tip); empty if absent.
+
+    This is where the service takes a model in: a lender model is refused
+    (:func:`check_publishable`)."""
     if model_dir is None:
         return {}
+    check_publishable(Path(model_dir))
     path = Path(model_dir) / "reasons.json"
     if not path.is_file():
         return {}

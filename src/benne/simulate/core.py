@@ -45,6 +45,7 @@ TRUTH_SCHEMA = pa.schema([
     pa.field("labelled", pa.bool_(), nullable=False),
     pa.field("defaulted", pa.bool_(), nullable=False),
     pa.field("default_at", pa.date32(), nullable=True),
+    pa.field("first_line_at", pa.date32(), nullable=True),
 ])
 
 # Children of a chunk's SeedSequence, one per generator, fixed forever (append, never reorder).
@@ -101,6 +102,7 @@ def _chunk(number: int, first: int, n: int, cal: Calendar, p: Params, shift: flo
                                                          rng["merchant_sales"]),
     }
     labelled, bad, first_day = credit.person_outcome(acc, outcome, n, cal)
+    first_line = acc.first_line_day(n, cal)
     truth = pa.Table.from_arrays([
         population.person_ids(people, np.arange(n), width),
         pa.array(people.creditworthiness), pa.array(people.income),
@@ -108,6 +110,7 @@ def _chunk(number: int, first: int, n: int, cal: Calendar, p: Params, shift: flo
         pa.array(people.digital), pa.array(people.community), pa.array(people.has_credit),
         pa.array(people.shock.sum(axis=1).astype(np.int64)), pa.array(labelled),
         pa.array(bad), dates(np.maximum(first_day, 0), first_day < 0),
+        dates(np.maximum(first_line, 0), first_line < 0),
     ], schema=TRUTH_SCHEMA)
     return tables, truth
 

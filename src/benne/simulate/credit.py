@@ -12,6 +12,11 @@ The chain's random numbers are drawn per person, not per account: a person in tr
 every payment due that month, so the number of accounts a person holds (which leans on income
 and age) barely changes their chance to default. Days past due are ``30 k`` plus a few days.
 
+People without credit at the start (the thin file) may obtain a **first small credit line**
+over time, pay-later style (:func:`_first_lines`): each month a small BNPL line opens with
+probability ``sigmoid(first_line_intercept + first_line_on_digital * digital)``, and from then on
+it runs the same chain, so its outcome is driven by the same latent risk as everyone's.
+
 Only creditworthiness and shocks enter the chain — never an observed footprint feature and never
 a protected attribute — so the footprint predicts the outcome only as well as it reveals the
 latent traits. ``shift`` is calibrated once per seed
@@ -52,10 +57,19 @@ class Accounts:
     u_close: np.ndarray
     cw: np.ndarray  # owner's creditworthiness
     shock: np.ndarray  # (accounts, months) bool
+    first_line: np.ndarray | None = None  # a thin-file person's first credit line
 
     @property
     def n(self) -> int:
         return len(self.owner)
+
+    def first_line_day(self, n: int, cal: Calendar) -> np.ndarray:
+        """Per person: the day of their first line's first statement, -1 when none."""
+        out = np.full(n, -1, dtype=np.int64)
+        if self.first_line is not None and self.first_line.any():
+            at = np.flatnonzero(self.first_line)
+            out[self.owner[at]] = cal.month_starts[self.opened[at]] + self.statement_offset[at]
+        return out
 
 
 @dataclass
@@ -107,12 +121,48 @@ def make_accounts(people: People, cal: Calendar, p: Params, rng: np.random.Gener
     base = np.array([np.log(size[i][0]) for i in range(4)])[product]
     slope = np.array([size[i][1] for i in range(4)])[product]
     limit = np.round(np.exp(base + slope * inc[owner] + rng.normal(0, 0.5, a)), -1) + 100.0
-    return Accounts(
+    statement_offset = rng.integers(0, 28, a)
+    u_person = rng.random((n, months), np.float32)
+    acc = Accounts(
         owner=owner, seq=seq, product=product, opened=opened, term=term, limit=limit,
-        statement_offset=rng.integers(0, 28, a),
-        u_miss=rng.random((n, months), np.float32)[owner],
+        statement_offset=statement_offset, u_miss=u_person[owner],
         u_close=rng.random((a, months), np.float32), cw=people.creditworthiness[owner],
-        shock=shock,
+        shock=shock, first_line=np.zeros(a, dtype=bool),
+    )
+    return _first_lines(acc, people, u_person, months, p, rng)
+
+
+def _first_lines(acc: Accounts, people: People, u_person: np.ndarray, months: int, p: Params,
+                 rng: np.random.Generator) -> Accounts:
+    """Add a first small pay-later line for thin-file people who obtain one in the window.
+
+    Drawn after every other account's numbers, so the accounts of people with credit do not
+    change; the line shares its owner's monthly chain numbers like any other account.
+    """
+    thin = np.flatnonzero(~people.has_credit)
+    hazard = sigmoid(p.first_line_intercept + p.first_line_on_digital * people.digital[thin])
+    u = rng.random((len(thin), months))
+    opens = u < hazard[:, None]
+    gets = opens.any(axis=1)
+    owner = thin[gets]
+    k = len(owner)
+    opened = opens[gets].argmax(axis=1)
+    limit = np.round(np.exp(np.log(p.first_line_limit) + 0.3 * people.income[owner]
+                            + rng.normal(0, 0.3, k)), -1) + 50.0
+    return Accounts(
+        owner=np.concatenate([acc.owner, owner]),
+        seq=np.concatenate([acc.seq, np.zeros(k, dtype=acc.seq.dtype)]),
+        product=np.concatenate([acc.product, np.full(k, _BNPL)]),
+        opened=np.concatenate([acc.opened, opened]),
+        term=np.concatenate([acc.term, np.full(k, 10_000)]),
+        limit=np.concatenate([acc.limit, limit]),
+        statement_offset=np.concatenate([acc.statement_offset, rng.integers(0, 28, k)]),
+        u_miss=np.concatenate([acc.u_miss, u_person[owner]]),
+        u_close=np.concatenate([acc.u_close, rng.random((k, months), np.float32)]),
+        cw=np.concatenate([acc.cw, people.creditworthiness[owner]]),
+        shock=np.concatenate([acc.shock, people.shock[owner]]),
+        first_line=np.concatenate([acc.first_line if acc.first_line is not None
+                                   else np.zeros(acc.n, dtype=bool), np.ones(k, dtype=bool)]),
     )
 
 

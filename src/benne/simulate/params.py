@@ -124,6 +124,11 @@ class Params:
     utilisation_on_cw: float = 0.2  # logit of card utilisation per unit of -creditworthiness
     utilisation_noise: float = 1.0  # person-level noise on that logit
     charge_off_cycles: int = 4  # missed cycles (120 days) before an account is charged off
+    # The thin file's first credit line (pay-later): monthly chance to obtain one (logit;
+    # about 2.5% a month for an average person, more for the digitally engaged) and its limit.
+    first_line_intercept: float = -3.65
+    first_line_on_digital: float = 0.5
+    first_line_limit: float = 250.0
 
     # Coverage of sources (logit intercepts; digital engagement raises them).
     orders_coverage: float = 1.6

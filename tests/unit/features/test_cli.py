@@ -63,3 +63,18 @@ def test_user_mistakes_give_one_line_errors(store: Path, tmp_path: Path,
                  "--db", str(store), "--out", str(tmp_path / "o.parquet")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: people file has no person_id column") and err.count("\n") == 1
+
+
+def test_observations_file_keeps_timestamps_and_decision_ids(store: Path, tmp_path: Path
+                                                             ) -> None:
+    obs = tmp_path / "loans.csv"
+    obs.write_text("decision_id,person_id,observed_at\nL2,b,2022-01-01T15:30:00\n"
+                   "L1,b,2022-01-01T09:00:00\nL3,c,2023-06-30\n")
+    out = tmp_path / "f.parquet"
+    assert main(["-q", "features", "--observations", str(obs), "--db", str(store),
+                 "--out", str(out)]) == 0
+    table = pq.read_table(out)
+    assert table.column_names[:4] == ["person_id", "observed_at", "decision_id", "as_of"]
+    assert table.column("decision_id").to_pylist() == ["L2", "L1", "L3"]
+    assert table.column("observed_at").to_pylist() == [
+        dt.datetime(2022, 1, 1, 15, 30), dt.datetime(2022, 1, 1, 9), dt.datetime(2023, 6, 30)]

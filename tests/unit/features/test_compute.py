@@ -112,3 +112,55 @@ def test_errors_are_one_line_and_name_the_fix(tmp_path: Path, store: Path,
     with pytest.raises(ConfigError) as err:
         compute_features(None, AS_OF, engine="spark", lake=tmp_path)
     assert err.value.fix == "pip install 'benne[spark]'"
+
+
+def test_several_observations_of_one_person_within_one_day(tmp_path: Path) -> None:
+    """An order at 10:00 counts for the 14:00 decision, not for the 09:00 one; a statement of
+    that day counts for neither (a date is known at the end of its day); ids pass through."""
+    from tests.property.strategies_features import write_store
+
+    day = dt.date(2024, 3, 1)
+    world = {"tables": {
+        "identity": [{"person_id": "p1", "registered_at": dt.datetime(2020, 1, 1),
+                      "real_name_verified": True, "birth_year": 1990, "gender": "male",
+                      "region": "west", "phone_number_since": None, "device_os": "ios",
+                      "email_domain": None}],
+        "orders": [{"order_id": "o1", "person_id": "p1", "merchant_id": None,
+                    "ordered_at": dt.datetime(2024, 3, 1, 10, 0), "amount": 10.0,
+                    "category": "books", "status": "delivered", "hour": 10}],
+        "credit": [{"account_id": "a1", "person_id": "p1", "product": "bnpl",
+                    "statement_at": day, "limit": 300.0, "balance": 10.0,
+                    "days_past_due": 0, "status": "open"}],
+    }, "excluded": [], "scores": []}
+    store = write_store(tmp_path / "s.duckdb", world)
+    frame = pd.DataFrame({"person_id": ["p1", "p1", "p1"],
+                          "observed_at": ["2024-03-01T14:00:00", "2024-03-01T09:00:00",
+                                          "2024-03-01T14:00:00"],
+                          "decision_id": ["L3", "L1", "L2"]})
+    table = compute_features(store, frame, features=["orders__count_365d",
+                                                     "credit__months_on_file"])
+    assert table.column("decision_id").to_pylist() == ["L3", "L1", "L2"]
+    assert table.column("observed_at").to_pylist() == [
+        dt.datetime(2024, 3, 1, 14), dt.datetime(2024, 3, 1, 9), dt.datetime(2024, 3, 1, 14)]
+    assert table.column("as_of").to_pylist() == [day] * 3
+    assert table.column("orders__count_365d").to_pylist() == [1.0, None, 1.0]
+    assert table.column("credit__months_on_file").to_pylist() == [None, None, None]
+    next_day = compute_features(store, pd.DataFrame({"person_id": ["p1"],
+                                                     "observed_at": ["2024-03-02"]}),
+                                features=["credit__months_on_file"])
+    assert next_day.column("credit__months_on_file").to_pylist() == [1.0]
+    assert next_day.column("decision_id").to_pylist() == [None]
+
+
+def test_observation_spine_is_validated(store: Path) -> None:
+    with pytest.raises(ValidationError) as err:
+        compute_features(store, pd.DataFrame({"person_id": ["p1", "p1"],
+                                              "observed_at": ["2024-01-01", "soon"]}))
+    assert err.value.where == "the observations, row 2, field observed_at"
+    with pytest.raises(ValidationError, match="decision_id 'x' appears twice"):
+        compute_features(store, pd.DataFrame({"person_id": ["p1", "p1"],
+                                              "observed_at": ["2024-01-01"] * 2,
+                                              "decision_id": ["x", "x"]}))
+    with pytest.raises(ValidationError, match="entity_kind must be one of person"):
+        compute_features(store, pd.DataFrame({"entity_kind": ["merchant"], "entity_id": ["m1"],
+                                              "observed_at": ["2024-01-01"]}))

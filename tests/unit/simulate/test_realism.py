@@ -59,11 +59,23 @@ def test_bad_rate_follows_the_target(tmp_path: Path) -> None:
 def test_no_credit_share_is_the_thin_file(population: SimulationSummary,
                                           truth: pd.DataFrame, tmp_path: Path) -> None:
     assert truth.has_credit.mean() == pytest.approx(0.6, abs=0.005)
-    with_statements = duckdb.execute(
-        f"SELECT count(DISTINCT person_id) FROM '{population.paths['credit']}'").fetchone()[0]
-    assert with_statements == truth.has_credit.sum()
-    # Thin-file people are scored, not trained on: none of them has a label.
-    assert not truth.labelled[~truth.has_credit].any()
+    first = duckdb.execute(f"""
+        SELECT person_id, min(statement_at) AS first_at, bool_and(product = 'bnpl') AS bnpl_only,
+               count(DISTINCT account_id) AS accounts
+        FROM '{population.paths['credit']}' GROUP BY person_id""").df()
+    thin = truth[~truth.has_credit].merge(first, on="person_id", how="left")
+    # Thin-file people start with no credit; some obtain one small pay-later line over time.
+    assert thin.first_line_at.isna().equals(thin.first_at.isna())
+    assert (thin.dropna(subset=["first_at"]).first_at.dt.date
+            == thin.dropna(subset=["first_at"]).first_line_at).all()
+    assert thin.bnpl_only.dropna().all() and (thin.accounts.dropna() == 1).all()
+    assert (thin.first_at.dropna() >= pd.Timestamp(population.start)).all()
+    assert 0.3 < thin.first_line_at.notna().mean() < 0.7
+    # Their outcome follows their latent risk: the ones who default are less creditworthy.
+    lab = thin[thin.labelled]
+    assert lab.defaulted.sum() > 20
+    cw = lab.groupby("defaulted").creditworthiness.mean()
+    assert cw[True] < cw[False] - 0.3
     other = simulate(3_000, tmp_path, seed=5, no_credit_share=0.7)
     other_truth = pd.read_parquet(other.truth)
     assert other_truth.has_credit.mean() == pytest.approx(0.3, abs=0.005)
