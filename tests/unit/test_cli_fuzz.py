@@ -166,7 +166,8 @@ CASES = [
     Case("score-bad-out-extension", lambda d, m: ["score", "--model", str(m), "--input",
                                                   str(d / "features.csv"), "--out",
                                                   str(d / "s.xlsx")], "s.xlsx"),
-    Case("score-no-input-option", lambda d, m: ["score", "--model", str(m)], "input"),
+    Case("score-no-input-option", lambda d, m: ["score", "--model", str(m), "--out",
+                                                str(d / "s.parquet")], "input"),
     # export-sql
     Case("export-sql-missing-model", lambda d, m: ["export-sql", "--model",
                                                    str(d / "absent_model")], "absent_model"),
