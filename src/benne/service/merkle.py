@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 NodeRef = tuple[int, int]
-"""``(level, index)`` of a perfect subtree: leaves ``[index * 2**level, (index + 1) * 2**level)``."""
+"""``(level, index)`` of a perfect subtree: leaves ``[index << level, (index + 1) << level)``."""
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 

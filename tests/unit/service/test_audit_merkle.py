@@ -106,11 +106,13 @@ def test_hasher_vectors() -> None:
 def test_roots_of_every_prefix_match_the_vectors() -> None:
     for n in range(1, 9):
         assert root(LEAVES[:n]) == ROOTS[n - 1], n
-        assert merkle.root_from_leaf_hashes([merkle.leaf_hash(x) for x in LEAVES[:n]]) == ROOTS[n - 1]
+        hashes = [merkle.leaf_hash(x) for x in LEAVES[:n]]
+        assert merkle.root_from_leaf_hashes(hashes) == ROOTS[n - 1]
     assert merkle.root_from_leaf_hashes([]) == merkle.EMPTY_ROOT
 
 
-@pytest.mark.parametrize("vector", VECTORS["inclusion"], ids=lambda v: f"{v['leaf']}-of-{v['size']}")
+@pytest.mark.parametrize("vector", VECTORS["inclusion"],
+                         ids=lambda v: f"{v['leaf']}-of-{v['size']}")
 def test_inclusion_vectors(vector: dict) -> None:
     index, size = vector["leaf"] - 1, vector["size"]
     proof = [bytes.fromhex(p) for p in vector["proof"]]
@@ -192,7 +194,8 @@ def test_roots_and_proofs_equal_the_reference(leaves: list[bytes], data: st.Data
     index = data.draw(st.integers(0, n - 1))
     proof = inclusion_proof(leaves, index, n)
     assert proof == ref_path(index, leaves)
-    assert merkle.verify_inclusion(merkle.leaf_hash(leaves[index]), index, n, proof, ref_mth(leaves))
+    leaf = merkle.leaf_hash(leaves[index])
+    assert merkle.verify_inclusion(leaf, index, n, proof, ref_mth(leaves))
     m = data.draw(st.integers(0, n))
     cproof = consistency_proof(leaves, m, n)
     assert cproof == ref_proof(m, leaves)
