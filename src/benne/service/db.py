@@ -149,7 +149,12 @@ class Dispute(Base):
 
 
 class AuditEntry(Base):
-    """One hash-chained entry: ``hash = sha256(prev_hash + canonical JSON of the entry)``."""
+    """One entry of the audit log, a leaf of its Merkle tree (see :mod:`benne.service.audit`).
+
+    ``leaf_hash`` is the RFC 6962 hash of the entry's canonical form; ``nodes`` caches the
+    hashes of the perfect subtrees that end at this entry (levels 1, 2, ..., hex, concatenated),
+    so proofs read ``O(log n)`` rows. Both are recomputed from the entries by ``verify``.
+    """
 
     __tablename__ = "audit_log"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -158,14 +163,14 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     person_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     detail: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed exactly as stored
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    nodes: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (Index("ix_audit_person", "person_id", "action"),)
 
 
 class AuditHead(Base):
-    """The chain's last seq and hash: the append lock, and it reveals rows cut off the end."""
+    """The tree's size and root hash: the append lock, and it reveals rows cut off the end."""
 
     __tablename__ = "audit_head"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -222,7 +227,10 @@ def make_engine(database_url: str, *, create: bool = True) -> Engine:
     if engine.dialect.name == "sqlite":
         _sqlite_pragmas(engine)
     if create:
+        from benne.service.audit_migration import migrate
+
         Base.metadata.create_all(engine)
+        migrate(engine)  # an audit log of the older hash-chain schema becomes a Merkle tree
         _make_audit_head(engine)
     return engine
 
@@ -235,7 +243,9 @@ def _make_audit_head(engine: Engine) -> None:
     insert = dialects.get(engine.dialect.name)
     if insert is None:  # other databases make the row on the first append
         return
-    stmt = insert(AuditHead).values(id=1, seq=0, hash="0" * 64).on_conflict_do_nothing()
+    from benne.service.merkle import EMPTY_ROOT
+
+    stmt = insert(AuditHead).values(id=1, seq=0, hash=EMPTY_ROOT.hex()).on_conflict_do_nothing()
     with engine.begin() as conn:
         conn.execute(stmt)
 

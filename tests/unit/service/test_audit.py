@@ -1,13 +1,14 @@
-"""The hash-chained audit log: what is appended, and tampering found by verify."""
+"""The audit log: what is appended, its Merkle tree, and tampering found by verify."""
 
 from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 from sqlalchemy import text
 
-from benne.service import verify_audit
+from benne.service import audit, merkle, verify_audit
 from benne.service.db import make_engine
 from tests.unit.service.conftest import ADMIN_KEY, World
 
@@ -37,7 +38,7 @@ def _execute(url: str, sql: str, **params: object) -> None:
     engine.dispose()
 
 
-def test_every_read_consent_change_and_dispute_is_chained(world: World) -> None:
+def test_every_read_consent_change_and_dispute_is_a_leaf(world: World) -> None:
     _events(world)
     rows = _rows(world.database_url)
     actions = [r["action"] for r in rows]
@@ -45,11 +46,16 @@ def test_every_read_consent_change_and_dispute_is_chained(world: World) -> None:
     assert actions == ["partner.create", "partner.create", "consent.grant", "score.read",
                        "score.read", "consent.revoke", "dispute.file"]
     assert [r["seq"] for r in rows] == list(range(1, 8))
-    assert all(r["prev_hash"] == p["hash"] for p, r in zip(rows, rows[1:], strict=False))
+    leaves = [merkle.leaf_hash(audit.entry_leaf(
+        seq=r["seq"], at=r["at"] if isinstance(r["at"], datetime) else
+        datetime.fromisoformat(r["at"]), actor=r["actor"], action=r["action"],
+        person_id=r["person_id"], detail=r["detail"])) for r in rows]
+    assert [r["leaf_hash"] for r in rows] == [h.hex() for h in leaves]
     reads = [json.loads(r["detail"]) for r in rows if r["action"] == "score.read"]
     assert [d["outcome"] for d in reads] == ["granted", "refused"]
     report = verify_audit(world.database_url)
     assert report.ok and report.count == 7
+    assert report.root == merkle.root_from_leaf_hashes(leaves)
 
 
 def test_a_changed_row_is_found_by_verify(world: World) -> None:
@@ -61,12 +67,22 @@ def test_a_changed_row_is_found_by_verify(world: World) -> None:
     assert not report.ok and report.first_broken_seq == 4 and report.count == 3
 
 
-def test_a_rehashed_row_still_breaks_the_next_link(world: World) -> None:
+def test_a_row_with_a_new_leaf_hash_breaks_the_tree(world: World) -> None:
     _events(world)
-    _execute(world.database_url, "UPDATE audit_log SET person_id = 'P9', hash = :h WHERE seq = 3",
-             h="f" * 64)
+    _execute(world.database_url,
+             "UPDATE audit_log SET person_id = 'P9', leaf_hash = :h WHERE seq = 3", h="f" * 64)
     report = verify_audit(world.database_url)
-    assert not report.ok and report.first_broken_seq == 3
+    assert not report.ok and report.first_broken_seq == 3 and report.count == 2
+
+
+def test_a_row_added_by_hand_is_found_by_verify(world: World) -> None:
+    _events(world)
+    _execute(world.database_url,
+             "INSERT INTO audit_log (seq, at, actor, action, person_id, detail, leaf_hash, nodes)"
+             " VALUES (8, :at, 'person', 'consent.grant', 'P1', '{}', :h, '')",
+             at=datetime(2024, 7, 1, 12), h="0" * 64)
+    report = verify_audit(world.database_url)
+    assert not report.ok and report.first_broken_seq == 8 and report.count == 7
 
 
 def test_a_removed_row_is_found_by_verify(world: World) -> None:
@@ -80,14 +96,16 @@ def test_rows_cut_off_the_end_are_found_by_verify(world: World) -> None:
     _events(world)
     _execute(world.database_url, "DELETE FROM audit_log WHERE seq >= 6")
     report = verify_audit(world.database_url)
-    assert not report.ok and report.first_broken_seq == 6
+    assert not report.ok and report.first_broken_seq == 6 and report.count == 5
+    assert report.reason == "the log holds 5 entries but its head records 7"
 
 
 def test_admin_endpoint_reports_the_break(world: World) -> None:
     _events(world)
     ok = world.client.get("/v1/audit/verify", headers={"X-Admin-Key": ADMIN_KEY})
-    assert ok.status_code == 200 and ok.json() == {"ok": True, "count": 7,
-                                                   "first_broken_seq": None, "reason": None}
+    assert ok.status_code == 200 and ok.json() == {
+        "ok": True, "count": 7, "first_broken_seq": None, "reason": None,
+        "root": verify_audit(world.database_url).root.hex()}
     _execute(world.database_url, "UPDATE audit_log SET actor = 'someone' WHERE seq = 2")
     broken = world.client.get("/v1/audit/verify", headers={"X-Admin-Key": ADMIN_KEY}).json()
     assert broken["ok"] is False and broken["first_broken_seq"] == 2
@@ -116,9 +134,6 @@ def test_concurrent_reads_keep_one_unbroken_chain(world: World) -> None:
 def test_appenders_with_their_own_head_hints_keep_one_chain(database_url: str) -> None:
     """Engines stand for API workers and batch processes: each keeps its own hint of the head,
     which the others' appends and its own rolled-back ones make stale."""
-    from datetime import datetime
-
-    from benne.service import audit
     from benne.service.db import make_sessionmaker, session_scope
 
     engines = [make_engine(database_url) for _ in range(3)]
