@@ -414,7 +414,7 @@ def verify_against(session: Session, size: int, root: bytes, signed_at: datetime
     The checkpoint (its signature already checked by the caller) says the log had ``size``
     entries with root ``root`` when it was signed at ``signed_at``. The log must still hold
     them (a consistency proof from ``size`` to today's size, checked against both roots), and
-    no later entry may be dated before the checkpoint's last entry by more than
+    no later entry may be dated before the checkpoint's last entry (entry ``size``) by more than
     :data:`CLOCK_SLACK`: such an entry was added afterwards with a false date.
     """
     report = verify_log(session, batch_size=batch_size)
@@ -433,20 +433,19 @@ def verify_against(session: Session, size: int, root: bytes, signed_at: datetime
                            f"first {size} entries some were changed, reordered, inserted or "
                            "removed", current)
     if size < n:
-        last = session.connection().execute(
-            select(_LOG.c.at).where(_LOG.c.seq <= size).order_by(_LOG.c.at.desc()).limit(1)
-        ).scalar()
+        conn = connection_of(session)
+        last = conn.execute(select(_LOG.c.at).where(_LOG.c.seq == size)).scalar()
         if last is not None:
-            early = session.connection().execute(
+            early = conn.execute(
                 select(_LOG.c.seq, _LOG.c.at).where(_LOG.c.seq > size,
                                                     _LOG.c.at < last - CLOCK_SLACK)
                 .order_by(_LOG.c.seq).limit(1)).first()
             if early is not None:
                 return AuditReport(
                     False, int(early.seq) - 1, int(early.seq),
-                    f"entry {early.seq} is dated {early.at:%Y-%m-%d %H:%M:%S}, before entries "
-                    f"of the checkpoint signed {when} that does not hold it: it was added "
-                    "later with a false date", current)
+                    f"entry {early.seq} is dated {early.at:%Y-%m-%d %H:%M:%S}, before the last "
+                    f"entry of the checkpoint signed {when} that does not hold it: it was "
+                    "added later with a false date", current)
     return AuditReport(True, n, root=current)
 
 

@@ -1,17 +1,18 @@
 """The service database: SQLAlchemy 2 models, engine and sessions.
 
 Tables are created with ``metadata.create_all`` when the app starts (and by every CLI command
-and Python entry point that opens the database). The schema only grows by new tables, so no
-migration tool is needed yet; a column change would need one (Alembic).
+and Python entry point that opens the database). The schema otherwise only grows by new tables;
+the one column change so far, the audit log's move from a hash chain to a Merkle tree, is
+migrated in place by :mod:`benne.service.audit_migration` when the database is opened.
 
-SQLite is the default and PostgreSQL the production backend. Two details make the audit chain
+SQLite is the default and PostgreSQL the production backend. Two details make the audit log
 safe under concurrency on both:
 
 - SQLite transactions start with ``BEGIN IMMEDIATE`` (the SQLAlchemy pysqlite recipe), so
   writers queue on the database lock instead of failing on a stale snapshot; within one process
   they queue on a lock first, across processes on SQLite's busy timeout.
 - Appending to the audit log updates the one ``audit_head`` row only where it still holds the
-  head the appender chained to, which serialises appends across PostgreSQL connections and
+  head the appender built on, which serialises appends across PostgreSQL connections and
   processes (see :mod:`benne.service.audit`). The row is made with the tables, so two first
   appends cannot race to create it.
 
@@ -20,7 +21,7 @@ processes are not blocked by the writer, and a commit appends to the WAL without
 the disk (the fsync happens at checkpoints), which the partner read's one write per request
 needs. The trade-off: after an application or OS crash the database is intact with every
 commit, but on power loss (or a kernel panic) the last transactions before the checkpoint can
-be lost. Each is lost whole, audit entries and head together, so the audit chain stays valid
+be lost. Each is lost whole, audit entries and head together, so the audit log stays valid
 and only ends earlier; no head is kept across restarts (each process reads it from the
 database) and the app checks on start that the head names the last entry. Where a lost
 read record is not acceptable, use PostgreSQL (synchronous commit) or set
