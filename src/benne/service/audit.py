@@ -60,7 +60,7 @@ from sqlalchemy.orm import Session
 
 from benne.exceptions import NotFoundError, StoreError
 from benne.service import merkle
-from benne.service.db import AuditEntry, AuditHead, connection_of
+from benne.service.db import AuditEntry, AuditHead, Consent, connection_of
 
 __all__ = [
     "CLOCK_SLACK",
@@ -374,10 +374,12 @@ def verify_log(session: Session | Connection, *, batch_size: int = 5000) -> Audi
 
     The first entry that is missing, whose content does not hash to its stored leaf hash, or
     whose stored subtree hashes are wrong is named; then the head is compared with the root
-    and size of the entries. ``O(n)`` reads and hashes, streamed.
+    and size of the entries, and every consent row with its grant and revocation entries.
+    ``O(n)`` reads and hashes, streamed.
     """
     frontier = merkle.Frontier()
     expected = 1
+    consents: dict[str, dict[str, Any]] = {}
     for row in _walk(session, batch_size):
         intact = expected - 1
         if row.seq != expected:
@@ -393,6 +395,9 @@ def verify_log(session: Session | Connection, *, batch_size: int = 5000) -> Audi
         if _nodes_text(completed) != (row.nodes or ""):
             return AuditReport(False, intact, row.seq,
                                f"entry {row.seq} holds wrong subtree hashes", frontier.root())
+        if row.action in ("consent.grant", "consent.revoke"):
+            consent_id = str(json.loads(row.detail).get("consent_id"))
+            consents.setdefault(consent_id, {})[row.action] = row
         expected += 1
     count = expected - 1
     head = tree_head(session)
@@ -404,7 +409,39 @@ def verify_log(session: Session | Connection, *, batch_size: int = 5000) -> Audi
         return AuditReport(False, count, None,
                            f"the head's root hash is not the root of the {count} entries",
                            frontier.root())
+    problem = _check_consents(connection_of(session), consents)
+    if problem:
+        return AuditReport(False, count, None, problem, frontier.root())
     return AuditReport(True, count, root=frontier.root())
+
+
+_CONSENTS = cast(Table, Consent.__table__)
+
+
+def _check_consents(conn: Connection, logged: dict[str, dict[str, Any]]) -> str | None:
+    """Whether every consent row is what its log entries say (the partner read trusts them).
+
+    A consent made or changed by hand (un-revoked, extended, moved to another partner or
+    purpose) is named. Consents deleted with their partner are not an error.
+    """
+    for c in conn.execute(select(_CONSENTS).order_by(_CONSENTS.c.created_at, _CONSENTS.c.id)):
+        entries = logged.get(c.id, {})
+        grant, revoke = entries.get("consent.grant"), entries.get("consent.revoke")
+        if grant is None:
+            return f"consent {c.id} has no consent.grant entry in the log: it was made by hand"
+        detail = json.loads(grant.detail)
+        expires = c.expires_at.isoformat() if c.expires_at is not None else None
+        if ((grant.person_id, detail.get("partner_id"), detail.get("purpose"),
+             detail.get("expires_at"), grant.at) !=
+                (c.person_id, c.partner_id, c.purpose, expires, c.created_at)):
+            return (f"consent {c.id} differs from its consent.grant entry {grant.seq}: it was "
+                    "changed by hand")
+        if c.revoked_at is None and revoke is not None:
+            return (f"consent {c.id} was revoked by entry {revoke.seq} but is live again in the "
+                    "consents table")
+        if c.revoked_at is not None and (revoke is None or revoke.at != c.revoked_at):
+            return f"consent {c.id}'s revocation differs from the log"
+    return None
 
 
 def verify_against(session: Session, size: int, root: bytes, signed_at: datetime,

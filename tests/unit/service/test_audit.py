@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -166,3 +167,72 @@ def test_appenders_with_their_own_head_hints_keep_one_chain(database_url: str) -
     finally:
         for engine in engines:
             engine.dispose()
+
+
+def test_consent_rows_changed_by_hand_are_found_by_verify(world: World) -> None:
+    consent_id = world.grant("P1", "acme")
+    world.client.delete(f"/v1/consents/{consent_id}", headers=world.person("P1"))
+    other = world.grant("P2", "other")
+    assert verify_audit(world.database_url).ok
+    _execute(world.database_url, "UPDATE consents SET revoked_at = NULL WHERE id = :i",
+             i=consent_id)
+    report = verify_audit(world.database_url)
+    assert not report.ok and report.reason == (
+        f"consent {consent_id} was revoked by entry 4 but is live again in the consents table")
+    _execute(world.database_url, "UPDATE consents SET revoked_at = :t WHERE id = :i",
+             t=world.clock.now, i=consent_id)
+    assert verify_audit(world.database_url).ok
+    _execute(world.database_url, "UPDATE consents SET purpose = 'rental' WHERE id = :i", i=other)
+    report = verify_audit(world.database_url)
+    assert not report.ok and report.reason == (
+        f"consent {other} differs from its consent.grant entry 5: it was changed by hand")
+    _execute(world.database_url, "UPDATE consents SET purpose = 'credit' WHERE id = :i", i=other)
+    _execute(world.database_url,
+             "INSERT INTO consents (id, person_id, partner_id, purpose, created_at) "
+             "VALUES ('cs_byhand', 'P2', :p, 'credit', :t)",
+             p=world.partner_id("acme"), t=world.clock.now)
+    report = verify_audit(world.database_url)
+    assert not report.ok and report.reason == (
+        "consent cs_byhand has no consent.grant entry in the log: it was made by hand")
+
+
+def test_access_log_entries_carry_inclusion_proofs(world: World) -> None:
+    world.grant("P1", "acme")
+    world.read("acme", "P1")
+    world.read("other", "P1")
+    world.read("acme", "P2")
+    log = world.client.get("/v1/me/access-log", headers=world.person("P1")).json()
+    report = verify_audit(world.database_url)
+    assert [e["outcome"] for e in log] == ["refused", "granted"]
+    for entry in log:
+        proof = entry["inclusion"]
+        assert proof["tree_size"] == report.count == 6 and proof["root"] == report.root.hex()
+        assert proof["leaf_index"] == proof["seq"] - 1
+        leaf = proof["leaf"].encode("utf-8")
+        assert hashlib.sha256(b"\x00" + leaf).hexdigest() == proof["leaf_hash"]
+        assert json.loads(json.loads(proof["leaf"])["detail"])["outcome"] == entry["outcome"]
+        assert merkle.verify_inclusion(bytes.fromhex(proof["leaf_hash"]), proof["leaf_index"],
+                                       proof["tree_size"], [bytes.fromhex(p) for p in
+                                                            proof["proof"]],
+                                       bytes.fromhex(proof["root"]))
+    data = world.client.get("/v1/me/data", headers=world.person("P1")).json()
+    assert [e["inclusion"]["seq"] for e in data["access_log"]] == [5, 4]
+
+
+def test_consent_changes_are_leaves_with_proofs(world: World) -> None:
+    from benne.service.db import make_sessionmaker, session_scope
+
+    consent_id = world.grant("P1", "acme")
+    world.client.delete(f"/v1/consents/{consent_id}", headers=world.person("P1"))
+    engine = make_engine(world.database_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            head = audit.tree_head(session)
+            for seq, action in ((3, "consent.grant"), (4, "consent.revoke")):
+                proof = audit.inclusion_proof(session, seq)
+                assert json.loads(proof.leaf)["action"] == action
+                assert consent_id in json.loads(proof.leaf)["detail"]
+                assert merkle.verify_inclusion(merkle.leaf_hash(proof.leaf.encode()), seq - 1,
+                                               head.size, proof.proof, head.root)
+    finally:
+        engine.dispose()
