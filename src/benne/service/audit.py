@@ -178,8 +178,8 @@ def _node_hashes(conn: Connection, refs: list[merkle.NodeRef]) -> list[bytes]:
     rows: dict[int, Any] = {}
     seqs = sorted({(index + 1) << level for level, index in refs})
     for start in range(0, len(seqs), 500):
-        for row in conn.execute(_SELECT_NODES, {"seqs": seqs[start:start + 500]}):
-            rows[int(row.seq)] = row
+        for fetched in conn.execute(_SELECT_NODES, {"seqs": seqs[start:start + 500]}):
+            rows[int(fetched.seq)] = fetched
     out: list[bytes] = []
     for level, index in refs:
         row = rows.get((index + 1) << level)
