@@ -377,6 +377,16 @@ def verify_log(session: Session | Connection, *, batch_size: int = 5000) -> Audi
     and size of the entries, and every consent row with its grant and revocation entries.
     ``O(n)`` reads and hashes, streamed.
     """
+    report, consents = _verify_tree(session, batch_size)
+    if report.ok:
+        problem = _check_consents(connection_of(session), consents)
+        if problem:
+            return AuditReport(False, report.count, None, problem, report.root)
+    return report
+
+
+def _verify_tree(session: Session | Connection,
+                 batch_size: int) -> tuple[AuditReport, dict[str, dict[str, Any]]]:
     frontier = merkle.Frontier()
     expected = 1
     consents: dict[str, dict[str, Any]] = {}
@@ -385,34 +395,32 @@ def verify_log(session: Session | Connection, *, batch_size: int = 5000) -> Audi
         if row.seq != expected:
             return AuditReport(False, intact, expected,
                                f"entry {expected} is missing (the next entry is {row.seq})",
-                               frontier.root())
+                               frontier.root()), consents
         leaf = merkle.leaf_hash(_row_leaf(row))
         if leaf.hex() != row.leaf_hash:
             return AuditReport(False, intact, row.seq,
                                f"entry {row.seq} does not match its leaf hash: its content was "
-                               "changed after it was written", frontier.root())
+                               "changed after it was written", frontier.root()), consents
         completed = frontier.push(leaf)
         if _nodes_text(completed) != (row.nodes or ""):
-            return AuditReport(False, intact, row.seq,
-                               f"entry {row.seq} holds wrong subtree hashes", frontier.root())
+            return AuditReport(False, intact, row.seq, f"entry {row.seq} holds wrong subtree "
+                               "hashes", frontier.root()), consents
         if row.action in ("consent.grant", "consent.revoke"):
-            consent_id = str(json.loads(row.detail).get("consent_id"))
-            consents.setdefault(consent_id, {})[row.action] = row
+            consent_id = json.loads(row.detail).get("consent_id")
+            if isinstance(consent_id, str):
+                consents.setdefault(consent_id, {}).setdefault(row.action, []).append(row)
         expected += 1
     count = expected - 1
     head = tree_head(session)
     if head.size != count:
         return AuditReport(False, min(count, head.size), min(count, head.size) + 1,
                            f"the log holds {count} entries but its head records {head.size}",
-                           frontier.root())
+                           frontier.root()), consents
     if head.root != frontier.root():
         return AuditReport(False, count, None,
                            f"the head's root hash is not the root of the {count} entries",
-                           frontier.root())
-    problem = _check_consents(connection_of(session), consents)
-    if problem:
-        return AuditReport(False, count, None, problem, frontier.root())
-    return AuditReport(True, count, root=frontier.root())
+                           frontier.root()), consents
+    return AuditReport(True, count, root=frontier.root()), consents
 
 
 _CONSENTS = cast(Table, Consent.__table__)
@@ -422,11 +430,18 @@ def _check_consents(conn: Connection, logged: dict[str, dict[str, Any]]) -> str 
     """Whether every consent row is what its log entries say (the partner read trusts them).
 
     A consent made or changed by hand (un-revoked, extended, moved to another partner or
-    purpose) is named. Consents deleted with their partner are not an error.
+    purpose), or granted or revoked twice in the log, is named. Consents deleted with their
+    partner are not an error.
     """
+    for consent_id, actions in logged.items():
+        for action, rows in actions.items():
+            if len(rows) > 1:
+                return (f"entry {rows[1].seq} repeats the {action} of consent {consent_id} "
+                        f"(entry {rows[0].seq}): one of them was forged")
     for c in conn.execute(select(_CONSENTS).order_by(_CONSENTS.c.created_at, _CONSENTS.c.id)):
         entries = logged.get(c.id, {})
-        grant, revoke = entries.get("consent.grant"), entries.get("consent.revoke")
+        grant = entries.get("consent.grant", [None])[0]
+        revoke = entries.get("consent.revoke", [None])[0]
         if grant is None:
             return f"consent {c.id} has no consent.grant entry in the log: it was made by hand"
         detail = json.loads(grant.detail)
@@ -454,7 +469,7 @@ def verify_against(session: Session, size: int, root: bytes, signed_at: datetime
     no later entry may be dated before the checkpoint's last entry (entry ``size``) by more than
     :data:`CLOCK_SLACK`: such an entry was added afterwards with a false date.
     """
-    report = verify_log(session, batch_size=batch_size)
+    report, consents = _verify_tree(session, batch_size)
     if not report.ok:
         return report
     n, current = report.count, report.root or merkle.EMPTY_ROOT
@@ -483,6 +498,9 @@ def verify_against(session: Session, size: int, root: bytes, signed_at: datetime
                     f"entry {early.seq} is dated {early.at:%Y-%m-%d %H:%M:%S}, before the last "
                     f"entry of the checkpoint signed {when} that does not hold it: it was "
                     "added later with a false date", current)
+    problem = _check_consents(connection_of(session), consents)
+    if problem:
+        return AuditReport(False, n, None, problem, current)
     return AuditReport(True, n, root=current)
 
 

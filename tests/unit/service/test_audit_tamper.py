@@ -13,8 +13,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from benne.cli import main
+from benne.service.db import make_engine
 from tests.unit.service.conftest import World, make_world
 from tests.unit.service.tamper import Row, entries, rewrite
 
@@ -51,6 +53,12 @@ def logged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[tuple
 
 def _truncate(rows: list[Row]) -> list[Row]:
     return rows[:6]
+
+
+# What the log loses when it is cut to 6 entries, the attacker also removes from the consents
+# (verify checks every consent row against its entries): P1's revocation, the later grants.
+_TRUNCATE_CONSENTS = ["DELETE FROM consents WHERE person_id = 'P2' OR purpose = 'rental'",
+                      "UPDATE consents SET revoked_at = NULL"]
 
 
 def _edit(rows: list[Row]) -> list[Row]:
@@ -112,6 +120,12 @@ def test_each_attack_is_found_against_an_earlier_checkpoint(
     change, message = ATTACKS[attack]
     before = entries(world.database_url)
     rewrite(world.database_url, change)
+    if attack == "truncate":
+        engine = make_engine(world.database_url)
+        with engine.begin() as con:
+            for sql in _TRUNCATE_CONSENTS:
+                con.execute(text(sql))
+        engine.dispose()
     assert entries(world.database_url) != before
     code, out, _ = run(capsys, "audit", "verify", "--db", world.database_url)
     assert code == 0, out  # self-consistent again: only the checkpoint can tell
@@ -132,6 +146,8 @@ def test_messages_name_the_removed_entries_exactly(
     _, out, _ = run(capsys, "audit", "verify", "--against", str(checkpoint),
                     "--db", world.database_url)
     assert out.strip().endswith("has 9: entries 7 to 9 were removed")
+    _, out, _ = run(capsys, "audit", "verify", "--db", world.database_url)
+    assert out.startswith("BROKEN: consent cs_")  # the consents still say what was cut
 
 
 def test_the_service_keeps_appending_after_a_rewrite(
@@ -174,3 +190,20 @@ def test_a_checkpoint_larger_than_a_truncated_and_refilled_log_still_fails(
     code, out, _ = run(capsys, "audit", "verify", "--against", str(checkpoint),
                        "--db", world.database_url)
     assert code == 1 and out.startswith("BROKEN: the log does not extend the checkpoint")
+
+
+def test_a_repeated_consent_entry_is_named_even_when_dated_after_the_checkpoint(
+    logged: tuple[World, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    world, checkpoint = logged
+
+    def repeat_grant(rows: list[Row]) -> list[Row]:
+        grant = next(r for r in rows if r["action"] == "consent.grant")
+        return [*rows, {**grant, "at": rows[-1]["at"] + timedelta(minutes=1)}]
+
+    rewrite(world.database_url, repeat_grant)
+    for extra in ([], ["--against", str(checkpoint)]):
+        code, out, _ = run(capsys, "audit", "verify", *extra, "--db", world.database_url)
+        assert code == 1 and out.startswith("BROKEN: entry 13 repeats the consent.grant of "
+                                            "consent cs_") and out.endswith(
+            "(entry 3): one of them was forged\n")
