@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -43,6 +44,7 @@ from benne.exceptions import ConfigError, InputError
 __all__ = [
     "Checkpoint",
     "LogKey",
+    "LogRewrittenError",
     "Verifier",
     "key_id",
     "key_path",
@@ -50,6 +52,7 @@ __all__ = [
     "load_or_create_key",
     "parse_verifier",
     "read_checkpoint",
+    "witness",
 ]
 
 _ED25519 = 0x01
@@ -291,3 +294,56 @@ def read_checkpoint(note: str, verifier: Verifier, where: str = "checkpoint") ->
             "was signed by another key", where=where,
             fix="check it with the verifier key of the log that signed it")
     return Checkpoint(origin, int(size_text), root, signed_at)
+
+
+def witness(client: httpx.Client, base_url: str, verifier: Verifier,
+            state: Path) -> tuple[Checkpoint, Checkpoint | None]:
+    """Check a running service's log as a witness does; returns (new, previous) checkpoints.
+
+    Fetches the signed checkpoint (``GET /v1/audit/checkpoint``) and checks its signature;
+    when ``state`` holds the checkpoint seen last time, fetches the consistency proof between
+    the two (``GET /v1/audit/consistency``) and checks it against both roots. Only then is the
+    new checkpoint written to ``state``. A log that shrank or was rewritten raises
+    :class:`LogRewrittenError`.
+    """
+    from benne.service import merkle
+
+    base = base_url.rstrip("/")
+    note = _fetch(client, f"{base}/v1/audit/checkpoint").text
+    new = read_checkpoint(note, verifier, where=f"{base}/v1/audit/checkpoint")
+    old = None
+    if state.exists():
+        old = read_checkpoint(state.read_text(encoding="utf-8"), verifier, where=str(state))
+        when = old.time.strftime("%Y-%m-%d %H:%M:%S UTC")
+        if new.size < old.size:
+            raise LogRewrittenError(f"the log now has {new.size} entries, fewer than the "
+                                    f"{old.size} of the checkpoint signed {when}: it shrank")
+        body = _fetch(client, f"{base}/v1/audit/consistency",
+                      params={"first": old.size, "second": new.size}).json()
+        try:
+            proof = [bytes.fromhex(h) for h in body["proof"]]
+        except (KeyError, TypeError, ValueError):
+            raise LogRewrittenError("the service's consistency proof is malformed") from None
+        if not merkle.verify_consistency(old.size, new.size, old.root, new.root, proof):
+            raise LogRewrittenError(
+                f"the log of {new.size} entries does not extend the checkpoint of {old.size} "
+                f"entries signed {when}: it was rewritten")
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(note, encoding="utf-8")
+    return new, old
+
+
+class LogRewrittenError(Exception):
+    """A witness found that the log no longer extends the checkpoint it held."""
+
+
+def _fetch(client: httpx.Client, url: str, **kw: object) -> httpx.Response:
+    try:
+        response = client.get(url, **kw)  # type: ignore[arg-type]
+    except httpx.HTTPError as exc:
+        raise InputError(f"cannot reach {url}: {type(exc).__name__}",
+                         fix="check the service's address and that it is running") from None
+    if response.status_code != 200:
+        raise InputError(f"{url} answered {response.status_code}: {response.text[:200]}",
+                         fix="check the address; the operator must have made the signing key")
+    return response

@@ -279,6 +279,44 @@ def audit_verify(database_url: str | None, against: Path | None, key: str | None
     return 0
 
 
+@audit_group.command("witness")
+@click.argument("url")
+@click.option("--key", metavar="FILE|KEY", required=True,
+              help="The log's verifier key, from a trusted copy (`benne audit key`).")
+@click.option("--state", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="File holding the last checkpoint this witness accepted (made on first use).")
+def audit_witness(url: str, key: str, state: Path) -> int:
+    """Check a running service's audit log from outside, as a partner or regulator would.
+
+    Fetches the service's signed checkpoint and checks its signature; from the second run on,
+    fetches the consistency proof from the checkpoint kept in --state and checks that the log
+    only grew. The new checkpoint replaces the old one only when every check passes. Run it
+    on a schedule: a log that shrank or was rewritten exits 1.
+
+    \b
+    Example:
+      benne audit witness http://127.0.0.1:8000 --key audit-log.pub --state acme-witness.txt
+    """
+    import httpx
+
+    from benne import console
+    from benne.service import checkpoint
+
+    verifier = _verifier(None, key)
+    with httpx.Client(timeout=30) as client:
+        try:
+            new, old = checkpoint.witness(client, url, verifier, state)
+        except checkpoint.LogRewrittenError as exc:
+            console.emit({"ok": False, "reason": str(exc)}, f"BROKEN: {exc}")
+            return 1
+    since = f"extends the {old.size} entries seen before" if old else "first checkpoint kept"
+    console.emit({"ok": True, "size": new.size, "root": new.root.hex(),
+                  "previous_size": old.size if old else None},
+                 f"OK: the log of {new.size} entries, signed {new.time:%Y-%m-%d %H:%M:%S} UTC; "
+                 f"{since}")
+    return 0
+
+
 @audit_group.command("proof")
 @click.argument("seq", type=click.IntRange(1))
 @click.option("--size", type=click.IntRange(1),
