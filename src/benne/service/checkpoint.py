@@ -13,8 +13,7 @@ A checkpoint is the text of c2sp.org/tlog-checkpoint, signed as c2sp.org/signed-
 ``key ID = SHA-256(name || 0x0A || 0x01 || public key)[:4]``. The formats of the keys are those
 of the Go ``sumdb/note`` package: the private key file holds
 ``PRIVATE+KEY+<name>+<key ID hex>+<base64(0x01 || seed)>`` and the verifier key, the one to
-publish, ``<name>+<key ID hex>+<base64(0x01 || public key)>``, so standard tooling can check a
-benne checkpoint.
+publish, ``<name>+<key ID hex>+<base64(0x01 || public key)>``.
 
 The private key is made once (:func:`load_or_create_key`) in a file readable by its owner only
 (0600) and refused if that file became readable by others.
