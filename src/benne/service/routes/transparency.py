@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
@@ -24,7 +24,8 @@ __all__ = ["router"]
 
 log = logging.getLogger("benne.service")
 
-router = APIRouter(prefix="/v1/audit", tags=["audit log"], responses=error_responses(404))
+router = APIRouter(prefix="/v1/audit", tags=["audit log"],
+                   responses=error_responses(404, 413, 422))
 
 
 class ConsistencyOut(BaseModel):
@@ -45,8 +46,12 @@ def _key(settings: SettingsDep) -> checkpoint.LogKey:
                             ) from None
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse)
-def signed_checkpoint(request: Request, settings: SettingsDep, clock: ClockDep) -> str:
+_TEXT = {200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+               "description": "Successful Response"}}
+
+
+@router.get("/checkpoint", response_class=Response, responses=_TEXT)
+def signed_checkpoint(request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
     """The audit log's current size and root hash, signed (a C2SP tlog-checkpoint)."""
     key = _key(settings)
     with transaction(request) as session:
@@ -54,13 +59,14 @@ def signed_checkpoint(request: Request, settings: SettingsDep, clock: ClockDep) 
         if audit.root_at(session, head.size) != head.root:
             raise NotFoundError("the audit log's head does not match its tree; no checkpoint",
                                 fix="the operator runs `benne audit verify`")
-    return checkpoint.Checkpoint(key.name, head.size, head.root, clock()).sign(key)
+    note = checkpoint.Checkpoint(key.name, head.size, head.root, clock()).sign(key)
+    return PlainTextResponse(note)
 
 
-@router.get("/key", response_class=PlainTextResponse)
-def verifier_key(settings: SettingsDep) -> str:
+@router.get("/key", response_class=Response, responses=_TEXT)
+def verifier_key(settings: SettingsDep) -> Response:
     """The log's verifier key (name, key ID, Ed25519 public key); pin it from a trusted copy."""
-    return _key(settings).verifier().to_text() + "\n"
+    return PlainTextResponse(_key(settings).verifier().to_text() + "\n")
 
 
 @router.get("/consistency", response_model=ConsistencyOut, responses=error_responses(400))
