@@ -9,7 +9,7 @@ that the log only grew (``benne audit witness`` does exactly this).
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
@@ -46,7 +46,7 @@ def _key(settings: SettingsDep) -> checkpoint.LogKey:
                             ) from None
 
 
-_TEXT = {200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+_TEXT: dict[int | str, dict[str, Any]] = {200: {"content": {"text/plain": {"schema": {"type": "string"}}},
                "description": "Successful Response"}}
 
 
