@@ -46,8 +46,9 @@ def _key(settings: SettingsDep) -> checkpoint.LogKey:
                             ) from None
 
 
-_TEXT: dict[int | str, dict[str, Any]] = {200: {"content": {"text/plain": {"schema": {"type": "string"}}},
-               "description": "Successful Response"}}
+_TEXT: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+          "description": "Successful Response"}}
 
 
 @router.get("/checkpoint", response_class=Response, responses=_TEXT)
