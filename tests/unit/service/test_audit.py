@@ -236,3 +236,23 @@ def test_consent_changes_are_leaves_with_proofs(world: World) -> None:
                                                head.size, proof.proof, head.root)
     finally:
         engine.dispose()
+
+
+def test_the_quick_start_check_reads_the_head_against_the_stored_tree(world: World) -> None:
+    from benne.service.db import make_sessionmaker, session_scope
+
+    _events(world)
+
+    def check() -> audit.AuditReport:
+        engine = make_engine(world.database_url)
+        try:
+            with session_scope(make_sessionmaker(engine)) as session:
+                return audit.check_head(session)
+        finally:
+            engine.dispose()
+
+    assert check().ok and check().count == 7
+    _execute(world.database_url, "UPDATE audit_head SET hash = :h", h="f" * 64)
+    assert check().reason == "the head's root hash is not the root of the tree"
+    _execute(world.database_url, "DELETE FROM audit_log WHERE seq = 7")
+    assert check().reason == "the log ends at entry 6 but its head records 7"
