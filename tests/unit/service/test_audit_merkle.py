@@ -12,6 +12,10 @@ from hypothesis import strategies as st
 
 from benne.service import merkle
 
+# The vectors are copied from github.com/transparency-dev/merkle: proof/verify_test.go (roots,
+# inclusion and consistency proofs over eight leaves, originally Certificate Transparency's
+# reference tests) and rfc6962/rfc6962_test.go (the hasher); the corruptions probed below are
+# those of verify_test.go's corruptInclusionProof and corruptConsistencyProof.
 VECTORS = json.loads((Path(__file__).parent / "data" / "rfc6962_vectors.json").read_text())
 LEAVES = [bytes.fromhex(x) for x in VECTORS["leaves"]]
 ROOTS = [bytes.fromhex(x) for x in VECTORS["roots"]]
