@@ -63,6 +63,9 @@ class Settings(BaseSettings):
         None, description="Key for hashing raw personal identifiers into person ids at load."
     )
     rate_limit_per_minute: int = Field(6000, ge=1, description="Partner requests per minute.")
+    audit_key: Path | None = Field(
+        None, description="The audit log's signing key file (default: beside a SQLite database, "
+                          "<name>.audit-key; else benne-audit.key).")
     config_path: Path | None = Field(None, description="The benne.toml these came from.")
 
     @field_validator("database_url")
@@ -109,7 +112,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
             f"cannot read {path}: {exc}", where=str(path), fix="fix the TOML syntax"
         ) from exc
     base = path.parent.resolve()
-    for key in ("store", "model_dir", "scores", "report"):
+    for key in ("store", "model_dir", "scores", "report", "audit_key"):
         if key in data and isinstance(data[key], str) and not Path(data[key]).is_absolute():
             data[key] = str(base / data[key])
     if isinstance(data.get("database_url"), str) and data["database_url"].startswith("sqlite:///"):

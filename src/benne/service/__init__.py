@@ -148,14 +148,14 @@ def resolve_dispute(
 
 
 def verify_audit(database_url: str) -> AuditReport:
-    """Check the audit log's hash chain; the report names the first broken entry."""
+    """Recompute the audit log's Merkle tree; the report names the first broken entry."""
     from benne.service import audit
     from benne.service.db import session_scope
 
     engine, sessions = _sessions(database_url)
     try:
         with session_scope(sessions) as session:
-            return audit.verify_chain(session)
+            return audit.verify_log(session)
     finally:
         engine.dispose()
 
@@ -175,7 +175,7 @@ def serve(settings: Settings, *, log_level: str = "WARNING", workers: int = 1) -
     and partner ids only.
 
     ``workers`` > 1 runs that many processes on one socket, so the service can use more than
-    one core; the audit chain stays one chain across them (see :mod:`benne.service.audit`),
+    one core; the audit log stays one tree across them (see :mod:`benne.service.audit`),
     but each worker keeps its own rate-limit budget. It is for PostgreSQL: SQLite has one
     writer, and processes waiting for its lock poll in sleeps of up to 100 ms, which stalls the
     partner read's event loop (measured: a worse p99 than one worker). The tables and the

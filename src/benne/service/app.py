@@ -34,7 +34,7 @@ from benne.service.middleware import (
     SecurityHeadersMiddleware,
 )
 from benne.service.ratelimit import TokenBucketLimiter
-from benne.service.routes import admin, partner, person, web
+from benne.service.routes import admin, partner, person, transparency, web
 from benne.service.scores import load_reason_catalogue, load_scores_file
 from benne.web import STATIC_DIR
 
@@ -131,6 +131,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(partner.router)  # first: the hot route is matched before the others
     app.include_router(person.router)
     app.include_router(admin.router)
+    app.include_router(transparency.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 

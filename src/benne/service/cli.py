@@ -128,30 +128,226 @@ def scores_load(file: Path, database_url: str | None, model_dir: Path | None) ->
 
 @click.group("audit")
 def audit_group() -> None:
-    """The hash-chained audit log."""
+    """The audit log: a Merkle tree with signed checkpoints and proofs."""
+
+
+def _open_log(database_url: str | None):  # type: ignore[no-untyped-def]
+    from benne.service.db import make_engine, make_sessionmaker
+
+    settings = _settings(database_url=database_url)
+    engine = make_engine(settings.database_url)
+    return settings, engine, make_sessionmaker(engine)
+
+
+def _verifier(settings, key: str | None):  # type: ignore[no-untyped-def]
+    """The verifier key given (a file holding it, or the key itself), else the log's own."""
+    from benne.service import checkpoint
+
+    if key is None:
+        return checkpoint.load_key(checkpoint.key_path(settings)).verifier()
+    path = Path(key)
+    if path.is_file():
+        return checkpoint.parse_verifier(path.read_text(encoding="utf-8"), where=str(path))
+    return checkpoint.parse_verifier(key)
+
+
+@audit_group.command("key")
+@_DB
+@click.option("--name", help="Name of a new log (default benne/audit/<8 hex digits>); "
+                             "it heads every checkpoint.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the verifier (public) key to this file.")
+def audit_key(database_url: str | None, name: str | None, out: Path | None) -> None:
+    """Make the log's signing key if there is none yet, and print its public verifier key.
+
+    The signing key is kept readable by its owner only (0600), beside a SQLite database or
+    where the audit_key setting says. Hand the verifier key to partners and witnesses.
+
+    \b
+    Example:
+      benne audit key --name example.org/benne-audit
+      benne audit key --out audit-log.pub
+    """
+    from benne import console
+    from benne.service import checkpoint
+
+    settings = _settings(database_url=database_url)
+    path = checkpoint.key_path(settings)
+    key, made = checkpoint.load_or_create_key(path, name)
+    verifier = key.verifier().to_text()
+    if out is not None:
+        out.write_text(verifier + "\n", encoding="utf-8")
+    console.emit({"name": key.name, "verifier_key": verifier, "key_file": str(path),
+                  "created": made},
+                 ("made the signing key " if made else "signing key ") + f"{path}\n{verifier}")
+
+
+@audit_group.command("checkpoint")
+@_DB
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="File to write the signed checkpoint to.")
+def audit_checkpoint(database_url: str | None, out: Path) -> int:
+    """Verify the whole log, then sign a checkpoint of its size and root into a file.
+
+    Publish the file or hand it to a witness (a partner): anyone holding it can later check,
+    with `benne audit verify --against`, that the log still extends it. A log that fails
+    verification is not signed (exit 1). The signing key is made on first use.
+
+    \b
+    Example:
+      benne audit checkpoint --out checkpoints/2026-12-02.txt
+    """
+    from benne import console
+    from benne.service import audit, checkpoint
+    from benne.service.db import session_scope
+    from benne.service.deps import utcnow
+
+    settings, engine, sessions = _open_log(database_url)
+    try:
+        key, _ = checkpoint.load_or_create_key(checkpoint.key_path(settings))
+        with session_scope(sessions) as session:
+            report = audit.verify_log(session)
+    finally:
+        engine.dispose()
+    if not report.ok:
+        console.emit(report.to_dict(), f"NOT SIGNED: {report.reason}")
+        return 1
+    cp = checkpoint.Checkpoint(key.name, report.count, report.root or b"", utcnow())
+    note = cp.sign(key)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(note, encoding="utf-8")
+    console.emit({"origin": cp.origin, "size": cp.size, "root": cp.root.hex(),
+                  "time": cp.time.isoformat(), "file": str(out)},
+                 f"signed checkpoint of {cp.size} entries written to {out}")
+    return 0
 
 
 @audit_group.command("verify")
 @_DB
-def audit_verify(database_url: str | None) -> int:
-    """Check the audit chain; exits 1 and names the first broken entry if a row was changed.
+@click.option("--against", "against", type=click.Path(path_type=Path, dir_okay=False,
+                                                       exists=True),
+              help="A checkpoint the log signed earlier: prove the log still extends it.")
+@click.option("--key", metavar="FILE|KEY",
+              help="The log's verifier key, to check the checkpoint's signature (default: "
+                   "the log's own signing key).")
+def audit_verify(database_url: str | None, against: Path | None, key: str | None) -> int:
+    """Recompute the log's Merkle tree; with --against, prove it extends a signed checkpoint.
+
+    Without --against, every leaf is recomputed from its entry, with every cached subtree
+    hash and the head: this finds rows changed, removed or added by hand, but not a log
+    rewritten consistently. With --against, the checkpoint's signature is checked first
+    (exit 2 if it fails), then a consistency proof from the checkpoint's tree to today's:
+    entries removed, changed, reordered or inserted before it, and entries added after it
+    with earlier dates, are found. Exit 1 names what is broken.
 
     \b
     Example:
-      benne audit verify --db sqlite:///service.sqlite
+      benne audit verify
+      benne audit verify --against checkpoints/2026-12-01.txt --key audit-log.pub
     """
     from benne import console
-    from benne.service import verify_audit
+    from benne.service import audit, checkpoint
+    from benne.service.db import session_scope
 
-    settings = _settings(database_url=database_url)
-    report = verify_audit(settings.database_url)
-    if report.ok:
-        console.emit(report.to_dict(), f"OK: {report.count} audit entries, chain intact")
-        return 0
-    console.emit(report.to_dict(),
-                 f"BROKEN at entry {report.first_broken_seq}: {report.reason} "
-                 f"({report.count} entries intact before it)")
-    return 1
+    settings, engine, sessions = _open_log(database_url)
+    try:
+        cp = None
+        if against is not None:
+            note = against.read_text(encoding="utf-8", errors="replace")
+            cp = checkpoint.read_checkpoint(note, _verifier(settings, key), where=str(against))
+        with session_scope(sessions) as session:
+            if cp is None:
+                report = audit.verify_log(session)
+            else:
+                report = audit.verify_against(session, cp.size, cp.root,
+                                              cp.time.replace(tzinfo=None))
+    finally:
+        engine.dispose()
+    summary = report.to_dict()
+    if not report.ok:
+        console.emit(summary, f"BROKEN: {report.reason}")
+        return 1
+    root = report.root.hex() if report.root else ""
+    if cp is None:
+        console.emit(summary, f"OK: {report.count} audit entries, every leaf and the root "
+                              f"{root[:16]}... recomputed")
+    else:
+        summary["checkpoint"] = {"size": cp.size, "root": cp.root.hex(),
+                                 "time": cp.time.isoformat()}
+        console.emit(summary, f"OK: the log of {report.count} entries extends the checkpoint "
+                              f"of {cp.size} entries signed {cp.time:%Y-%m-%d %H:%M:%S} UTC")
+    return 0
+
+
+@audit_group.command("witness")
+@click.argument("url")
+@click.option("--key", metavar="FILE|KEY", required=True,
+              help="The log's verifier key, from a trusted copy (`benne audit key`).")
+@click.option("--state", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="File holding the last checkpoint this witness accepted (made on first use).")
+def audit_witness(url: str, key: str, state: Path) -> int:
+    """Check a running service's audit log from outside, as a partner or regulator would.
+
+    Fetches the service's signed checkpoint and checks its signature; from the second run on,
+    fetches the consistency proof from the checkpoint kept in --state and checks that the log
+    only grew. The new checkpoint replaces the old one only when every check passes. Run it
+    on a schedule: a log that shrank or was rewritten exits 1.
+
+    \b
+    Example:
+      benne audit witness http://127.0.0.1:8000 --key audit-log.pub --state acme-witness.txt
+    """
+    import httpx
+
+    from benne import console
+    from benne.service import checkpoint
+
+    verifier = _verifier(None, key)
+    with httpx.Client(timeout=30) as client:
+        try:
+            new, old = checkpoint.witness(client, url, verifier, state)
+        except checkpoint.LogRewrittenError as exc:
+            console.emit({"ok": False, "reason": str(exc)}, f"BROKEN: {exc}")
+            return 1
+    since = f"extends the {old.size} entries seen before" if old else "first checkpoint kept"
+    console.emit({"ok": True, "size": new.size, "root": new.root.hex(),
+                  "previous_size": old.size if old else None},
+                 f"OK: the log of {new.size} entries, signed {new.time:%Y-%m-%d %H:%M:%S} UTC; "
+                 f"{since}")
+    return 0
+
+
+@audit_group.command("proof")
+@click.argument("seq", type=click.IntRange(1))
+@click.option("--size", type=click.IntRange(1),
+              help="Prove against the tree of this many entries (a checkpoint's size); "
+                   "default: the whole log.")
+@_DB
+def audit_proof(seq: int, size: int | None, database_url: str | None) -> None:
+    """Print the inclusion proof of entry SEQ as JSON (leaf, leaf hash, proof, root).
+
+    \b
+    Example:
+      benne audit proof 42 --size 1000
+    """
+    import json
+
+    from benne import console
+    from benne.service import audit
+    from benne.service.db import session_scope
+
+    _, engine, sessions = _open_log(database_url)
+    try:
+        with session_scope(sessions) as session:
+            if size is not None and size > audit.tree_head(session).size:
+                from benne.exceptions import InputError
+
+                raise InputError(f"the log holds fewer than {size} entries",
+                                 fix="give a size no larger than the log")
+            proof = audit.inclusion_proof(session, seq, size)
+    finally:
+        engine.dispose()
+    console.emit(proof.to_dict(), json.dumps(proof.to_dict(), indent=2))
 
 
 @click.group("disputes")

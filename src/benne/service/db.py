@@ -1,17 +1,18 @@
 """The service database: SQLAlchemy 2 models, engine and sessions.
 
 Tables are created with ``metadata.create_all`` when the app starts (and by every CLI command
-and Python entry point that opens the database). The schema only grows by new tables, so no
-migration tool is needed yet; a column change would need one (Alembic).
+and Python entry point that opens the database). The schema otherwise only grows by new tables;
+the one column change so far, the audit log's move from a hash chain to a Merkle tree, is
+migrated in place by :mod:`benne.service.audit_migration` when the database is opened.
 
-SQLite is the default and PostgreSQL the production backend. Two details make the audit chain
+SQLite is the default and PostgreSQL the production backend. Two details make the audit log
 safe under concurrency on both:
 
 - SQLite transactions start with ``BEGIN IMMEDIATE`` (the SQLAlchemy pysqlite recipe), so
   writers queue on the database lock instead of failing on a stale snapshot; within one process
   they queue on a lock first, across processes on SQLite's busy timeout.
 - Appending to the audit log updates the one ``audit_head`` row only where it still holds the
-  head the appender chained to, which serialises appends across PostgreSQL connections and
+  head the appender built on, which serialises appends across PostgreSQL connections and
   processes (see :mod:`benne.service.audit`). The row is made with the tables, so two first
   appends cannot race to create it.
 
@@ -20,7 +21,7 @@ processes are not blocked by the writer, and a commit appends to the WAL without
 the disk (the fsync happens at checkpoints), which the partner read's one write per request
 needs. The trade-off: after an application or OS crash the database is intact with every
 commit, but on power loss (or a kernel panic) the last transactions before the checkpoint can
-be lost. Each is lost whole, audit entries and head together, so the audit chain stays valid
+be lost. Each is lost whole, audit entries and head together, so the audit log stays valid
 and only ends earlier; no head is kept across restarts (each process reads it from the
 database) and the app checks on start that the head names the last entry. Where a lost
 read record is not acceptable, use PostgreSQL (synchronous commit) or set
@@ -149,7 +150,12 @@ class Dispute(Base):
 
 
 class AuditEntry(Base):
-    """One hash-chained entry: ``hash = sha256(prev_hash + canonical JSON of the entry)``."""
+    """One entry of the audit log, a leaf of its Merkle tree (see :mod:`benne.service.audit`).
+
+    ``leaf_hash`` is the RFC 6962 hash of the entry's canonical form; ``nodes`` caches the
+    hashes of the perfect subtrees that end at this entry (levels 1, 2, ..., hex, concatenated),
+    so proofs read ``O(log n)`` rows. Both are recomputed from the entries by ``verify``.
+    """
 
     __tablename__ = "audit_log"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -158,14 +164,14 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     person_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     detail: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed exactly as stored
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    nodes: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (Index("ix_audit_person", "person_id", "action"),)
 
 
 class AuditHead(Base):
-    """The chain's last seq and hash: the append lock, and it reveals rows cut off the end."""
+    """The tree's size and root hash: the append lock, and it reveals rows cut off the end."""
 
     __tablename__ = "audit_head"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -222,7 +228,10 @@ def make_engine(database_url: str, *, create: bool = True) -> Engine:
     if engine.dialect.name == "sqlite":
         _sqlite_pragmas(engine)
     if create:
+        from benne.service.audit_migration import migrate
+
         Base.metadata.create_all(engine)
+        migrate(engine)  # an audit log of the older hash-chain schema becomes a Merkle tree
         _make_audit_head(engine)
     return engine
 
@@ -235,7 +244,9 @@ def _make_audit_head(engine: Engine) -> None:
     insert = dialects.get(engine.dialect.name)
     if insert is None:  # other databases make the row on the first append
         return
-    stmt = insert(AuditHead).values(id=1, seq=0, hash="0" * 64).on_conflict_do_nothing()
+    from benne.service.merkle import EMPTY_ROOT
+
+    stmt = insert(AuditHead).values(id=1, seq=0, hash=EMPTY_ROOT.hex()).on_conflict_do_nothing()
     with engine.begin() as conn:
         conn.execute(stmt)
 

@@ -13,6 +13,7 @@ from benne.sources import SOURCES
 
 __all__ = [
     "AccessEntry",
+    "InclusionProofOut",
     "AuditVerifyOut",
     "ConsentCreate",
     "ConsentOut",
@@ -156,12 +157,31 @@ class MeScoreOut(BaseModel):
     history: list[ScoreRunOut]
 
 
+class InclusionProofOut(BaseModel):
+    """That one audit entry is in the audit log's Merkle tree of ``tree_size`` entries (RFC 6962).
+
+    Check: ``SHA-256(0x00 || UTF-8 of leaf)`` is ``leaf_hash``; walking ``proof`` from it as
+    RFC 9162 section 2.1.3.2 says gives ``root``; a checkpoint signed by the log for this
+    size (``benne audit checkpoint``) names the same root.
+    """
+
+    seq: int = Field(description="The entry's number in the log, from 1.")
+    leaf_index: int = Field(description="The entry's leaf index in the tree: seq - 1.")
+    leaf: str = Field(description="The entry's canonical JSON, the tree's leaf.")
+    leaf_hash: str
+    tree_size: int
+    root: str
+    proof: list[str] = Field(description="Hashes (hex), the leaf's nearest sibling first.")
+
+
 class AccessEntry(BaseModel):
     at: UtcDateTime
     partner_id: str
     partner_name: str | None
     purpose: str | None
     outcome: Literal["granted", "refused"]
+    inclusion: InclusionProofOut = Field(
+        description="The entry's inclusion proof in the audit log at the time of this answer.")
 
 
 class MeDataOut(BaseModel):
@@ -180,3 +200,4 @@ class AuditVerifyOut(BaseModel):
     count: int
     first_broken_seq: int | None
     reason: str | None
+    root: str | None = Field(None, description="Root hash (hex) of the intact entries.")

@@ -1,13 +1,15 @@
-"""The hash-chained audit log: what is appended, and tampering found by verify."""
+"""The audit log: what is appended, its Merkle tree, and tampering found by verify."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 from sqlalchemy import text
 
-from benne.service import verify_audit
+from benne.service import audit, merkle, verify_audit
 from benne.service.db import make_engine
 from tests.unit.service.conftest import ADMIN_KEY, World
 
@@ -37,7 +39,7 @@ def _execute(url: str, sql: str, **params: object) -> None:
     engine.dispose()
 
 
-def test_every_read_consent_change_and_dispute_is_chained(world: World) -> None:
+def test_every_read_consent_change_and_dispute_is_a_leaf(world: World) -> None:
     _events(world)
     rows = _rows(world.database_url)
     actions = [r["action"] for r in rows]
@@ -45,11 +47,16 @@ def test_every_read_consent_change_and_dispute_is_chained(world: World) -> None:
     assert actions == ["partner.create", "partner.create", "consent.grant", "score.read",
                        "score.read", "consent.revoke", "dispute.file"]
     assert [r["seq"] for r in rows] == list(range(1, 8))
-    assert all(r["prev_hash"] == p["hash"] for p, r in zip(rows, rows[1:], strict=False))
+    leaves = [merkle.leaf_hash(audit.entry_leaf(
+        seq=r["seq"], at=r["at"] if isinstance(r["at"], datetime) else
+        datetime.fromisoformat(r["at"]), actor=r["actor"], action=r["action"],
+        person_id=r["person_id"], detail=r["detail"])) for r in rows]
+    assert [r["leaf_hash"] for r in rows] == [h.hex() for h in leaves]
     reads = [json.loads(r["detail"]) for r in rows if r["action"] == "score.read"]
     assert [d["outcome"] for d in reads] == ["granted", "refused"]
     report = verify_audit(world.database_url)
     assert report.ok and report.count == 7
+    assert report.root == merkle.root_from_leaf_hashes(leaves)
 
 
 def test_a_changed_row_is_found_by_verify(world: World) -> None:
@@ -61,12 +68,22 @@ def test_a_changed_row_is_found_by_verify(world: World) -> None:
     assert not report.ok and report.first_broken_seq == 4 and report.count == 3
 
 
-def test_a_rehashed_row_still_breaks_the_next_link(world: World) -> None:
+def test_a_row_with_a_new_leaf_hash_breaks_the_tree(world: World) -> None:
     _events(world)
-    _execute(world.database_url, "UPDATE audit_log SET person_id = 'P9', hash = :h WHERE seq = 3",
-             h="f" * 64)
+    _execute(world.database_url,
+             "UPDATE audit_log SET person_id = 'P9', leaf_hash = :h WHERE seq = 3", h="f" * 64)
     report = verify_audit(world.database_url)
-    assert not report.ok and report.first_broken_seq == 3
+    assert not report.ok and report.first_broken_seq == 3 and report.count == 2
+
+
+def test_a_row_added_by_hand_is_found_by_verify(world: World) -> None:
+    _events(world)
+    _execute(world.database_url,
+             "INSERT INTO audit_log (seq, at, actor, action, person_id, detail, leaf_hash, nodes)"
+             " VALUES (8, :at, 'person', 'consent.grant', 'P1', '{}', :h, '')",
+             at=datetime(2024, 7, 1, 12), h="0" * 64)
+    report = verify_audit(world.database_url)
+    assert not report.ok and report.first_broken_seq == 8 and report.count == 7
 
 
 def test_a_removed_row_is_found_by_verify(world: World) -> None:
@@ -80,14 +97,16 @@ def test_rows_cut_off_the_end_are_found_by_verify(world: World) -> None:
     _events(world)
     _execute(world.database_url, "DELETE FROM audit_log WHERE seq >= 6")
     report = verify_audit(world.database_url)
-    assert not report.ok and report.first_broken_seq == 6
+    assert not report.ok and report.first_broken_seq == 6 and report.count == 5
+    assert report.reason == "the log holds 5 entries but its head records 7"
 
 
 def test_admin_endpoint_reports_the_break(world: World) -> None:
     _events(world)
     ok = world.client.get("/v1/audit/verify", headers={"X-Admin-Key": ADMIN_KEY})
-    assert ok.status_code == 200 and ok.json() == {"ok": True, "count": 7,
-                                                   "first_broken_seq": None, "reason": None}
+    assert ok.status_code == 200 and ok.json() == {
+        "ok": True, "count": 7, "first_broken_seq": None, "reason": None,
+        "root": verify_audit(world.database_url).root.hex()}
     _execute(world.database_url, "UPDATE audit_log SET actor = 'someone' WHERE seq = 2")
     broken = world.client.get("/v1/audit/verify", headers={"X-Admin-Key": ADMIN_KEY}).json()
     assert broken["ok"] is False and broken["first_broken_seq"] == 2
@@ -116,9 +135,6 @@ def test_concurrent_reads_keep_one_unbroken_chain(world: World) -> None:
 def test_appenders_with_their_own_head_hints_keep_one_chain(database_url: str) -> None:
     """Engines stand for API workers and batch processes: each keeps its own hint of the head,
     which the others' appends and its own rolled-back ones make stale."""
-    from datetime import datetime
-
-    from benne.service import audit
     from benne.service.db import make_sessionmaker, session_scope
 
     engines = [make_engine(database_url) for _ in range(3)]
@@ -151,3 +167,92 @@ def test_appenders_with_their_own_head_hints_keep_one_chain(database_url: str) -
     finally:
         for engine in engines:
             engine.dispose()
+
+
+def test_consent_rows_changed_by_hand_are_found_by_verify(world: World) -> None:
+    consent_id = world.grant("P1", "acme")
+    world.client.delete(f"/v1/consents/{consent_id}", headers=world.person("P1"))
+    other = world.grant("P2", "other")
+    assert verify_audit(world.database_url).ok
+    _execute(world.database_url, "UPDATE consents SET revoked_at = NULL WHERE id = :i",
+             i=consent_id)
+    report = verify_audit(world.database_url)
+    assert not report.ok and report.reason == (
+        f"consent {consent_id} was revoked by entry 4 but is live again in the consents table")
+    _execute(world.database_url, "UPDATE consents SET revoked_at = :t WHERE id = :i",
+             t=world.clock.now, i=consent_id)
+    assert verify_audit(world.database_url).ok
+    _execute(world.database_url, "UPDATE consents SET purpose = 'rental' WHERE id = :i", i=other)
+    report = verify_audit(world.database_url)
+    assert not report.ok and report.reason == (
+        f"consent {other} differs from its consent.grant entry 5: it was changed by hand")
+    _execute(world.database_url, "UPDATE consents SET purpose = 'credit' WHERE id = :i", i=other)
+    _execute(world.database_url,
+             "INSERT INTO consents (id, person_id, partner_id, purpose, created_at) "
+             "VALUES ('cs_byhand', 'P2', :p, 'credit', :t)",
+             p=world.partner_id("acme"), t=world.clock.now)
+    report = verify_audit(world.database_url)
+    assert not report.ok and report.reason == (
+        "consent cs_byhand has no consent.grant entry in the log: it was made by hand")
+
+
+def test_access_log_entries_carry_inclusion_proofs(world: World) -> None:
+    world.grant("P1", "acme")
+    world.read("acme", "P1")
+    world.read("other", "P1")
+    world.read("acme", "P2")
+    log = world.client.get("/v1/me/access-log", headers=world.person("P1")).json()
+    report = verify_audit(world.database_url)
+    assert [e["outcome"] for e in log] == ["refused", "granted"]
+    for entry in log:
+        proof = entry["inclusion"]
+        assert proof["tree_size"] == report.count == 6 and proof["root"] == report.root.hex()
+        assert proof["leaf_index"] == proof["seq"] - 1
+        leaf = proof["leaf"].encode("utf-8")
+        assert hashlib.sha256(b"\x00" + leaf).hexdigest() == proof["leaf_hash"]
+        assert json.loads(json.loads(proof["leaf"])["detail"])["outcome"] == entry["outcome"]
+        assert merkle.verify_inclusion(bytes.fromhex(proof["leaf_hash"]), proof["leaf_index"],
+                                       proof["tree_size"], [bytes.fromhex(p) for p in
+                                                            proof["proof"]],
+                                       bytes.fromhex(proof["root"]))
+    data = world.client.get("/v1/me/data", headers=world.person("P1")).json()
+    assert [e["inclusion"]["seq"] for e in data["access_log"]] == [5, 4]
+
+
+def test_consent_changes_are_leaves_with_proofs(world: World) -> None:
+    from benne.service.db import make_sessionmaker, session_scope
+
+    consent_id = world.grant("P1", "acme")
+    world.client.delete(f"/v1/consents/{consent_id}", headers=world.person("P1"))
+    engine = make_engine(world.database_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            head = audit.tree_head(session)
+            for seq, action in ((3, "consent.grant"), (4, "consent.revoke")):
+                proof = audit.inclusion_proof(session, seq)
+                assert json.loads(proof.leaf)["action"] == action
+                assert consent_id in json.loads(proof.leaf)["detail"]
+                assert merkle.verify_inclusion(merkle.leaf_hash(proof.leaf.encode()), seq - 1,
+                                               head.size, proof.proof, head.root)
+    finally:
+        engine.dispose()
+
+
+def test_the_quick_start_check_reads_the_head_against_the_stored_tree(world: World) -> None:
+    from benne.service.db import make_sessionmaker, session_scope
+
+    _events(world)
+
+    def check() -> audit.AuditReport:
+        engine = make_engine(world.database_url)
+        try:
+            with session_scope(make_sessionmaker(engine)) as session:
+                return audit.check_head(session)
+        finally:
+            engine.dispose()
+
+    assert check().ok and check().count == 7
+    _execute(world.database_url, "UPDATE audit_head SET hash = :h", h="f" * 64)
+    assert check().reason == "the head's root hash is not the root of the tree"
+    _execute(world.database_url, "DELETE FROM audit_log WHERE seq = 7")
+    assert check().reason == "the log ends at entry 6 but its head records 7"

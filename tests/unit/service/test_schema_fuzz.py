@@ -44,7 +44,8 @@ OPERATIONS = [
     ("POST", "/v1/consents"), ("GET", "/v1/consents"), ("DELETE", "/v1/consents/{consent_id}"),
     ("GET", "/v1/scores/{person_id}"), ("GET", "/v1/me/score"), ("GET", "/v1/me/data"),
     ("POST", "/v1/me/disputes"), ("GET", "/v1/me/disputes"), ("GET", "/v1/me/access-log"),
-    ("GET", "/v1/audit/verify"),
+    ("GET", "/v1/audit/verify"), ("GET", "/v1/audit/checkpoint"), ("GET", "/v1/audit/key"),
+    ("GET", "/v1/audit/consistency"),
 ]
 
 
@@ -78,6 +79,7 @@ def test_schema_documents_every_route(api_schema: schemathesis.BaseSchema,
     paths = fuzz_world.client.get("/openapi.json").json()["paths"]
     assert set(paths) == {"/v1/consents", "/v1/consents/{consent_id}", "/v1/scores/{person_id}",
                           "/v1/me/score", "/v1/me/data", "/v1/me/disputes", "/v1/me/access-log",
-                          "/v1/audit/verify"}
+                          "/v1/audit/verify", "/v1/audit/checkpoint", "/v1/audit/key",
+                          "/v1/audit/consistency"}
     assert fuzz_world.client.get("/docs").status_code == 200
 

@@ -15,6 +15,7 @@ router = APIRouter(prefix="/v1", tags=["admin"], responses=error_responses(401, 
 
 @router.get("/audit/verify", response_model=AuditVerifyOut)
 def verify_audit(_: AdminDep, request: Request) -> AuditVerifyOut:
-    """Walk the hash chain; ``ok`` is false and ``first_broken_seq`` set if a row was altered."""
+    """Recompute the audit log's Merkle tree; ``ok`` is false and the first broken entry named
+    if a row was altered, removed or added by hand (checkpoints: ``benne audit verify``)."""
     with transaction(request) as session:
-        return AuditVerifyOut(**audit.verify_chain(session).to_dict())
+        return AuditVerifyOut(**audit.verify_log(session).to_dict())

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from benne.config import Settings
 from benne.exceptions import NotFoundError
-from benne.service import consent, disputes, scores, store
+from benne.service import audit, consent, disputes, scores, store
 from benne.service.db import AuditEntry, Consent, Dispute, Partner
 from benne.service.deps import (
     ClockDep,
@@ -27,6 +27,7 @@ from benne.service.schemas import (
     ConsentOut,
     DisputeCreate,
     DisputeOut,
+    InclusionProofOut,
     MeDataOut,
     MeScoreOut,
     ScoreRunOut,
@@ -62,16 +63,20 @@ def _dispute_out(d: Dispute) -> DisputeOut:
 
 
 def _access_log(session: Session, person_id: str) -> list[AccessEntry]:
+    head = audit.tree_head(session)  # first: entries appended after it are not in this tree
     stmt = (select(AuditEntry)
-            .where(AuditEntry.person_id == person_id, AuditEntry.action == "score.read")
+            .where(AuditEntry.person_id == person_id, AuditEntry.action == "score.read",
+                   AuditEntry.seq <= head.size)
             .order_by(AuditEntry.seq.desc()))
-    entries = [(e.at, json.loads(e.detail)) for e in session.execute(stmt).scalars()]
-    names = _partner_names(session, {d.get("partner_id", "") for _, d in entries})
+    entries = [(e.seq, e.at, json.loads(e.detail)) for e in session.execute(stmt).scalars()]
+    proofs = audit.inclusion_proofs(session, [seq for seq, _, _ in entries], head)
+    names = _partner_names(session, {d.get("partner_id", "") for _, _, d in entries})
     return [
         AccessEntry(at=at, partner_id=d.get("partner_id", ""),
                     partner_name=names.get(d.get("partner_id", "")), purpose=d.get("purpose"),
-                    outcome="granted" if d.get("outcome") == "granted" else "refused")
-        for at, d in entries
+                    outcome="granted" if d.get("outcome") == "granted" else "refused",
+                    inclusion=InclusionProofOut(**proof.to_dict()))
+        for (_, at, d), proof in zip(entries, proofs, strict=True)
     ]
 
 
