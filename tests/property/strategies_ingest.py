@@ -83,7 +83,11 @@ BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], str, str]]
     "type": (lambda r: {**r, "amount": "12,5"}, "amount", "not a valid number"),
     "empty": (lambda r: {**r, "category": ""}, "category", "required field is empty"),
     "future": (lambda r: {**r, "ordered_at": dt.datetime(2031, 1, 1)}, "ordered_at",
-               "absurdly in the future (after 2026-01-02)"),
+               "after the moment of loading (2025-01-01 00:00)"),
+    "day_first": (lambda r: {**r, "ordered_at": "30/6/19 22:57:49"}, "ordered_at",
+                  "not a valid timestamp"),
+    "before_1900": (lambda r: {**r, "ordered_at": dt.datetime(1899, 6, 1)}, "ordered_at",
+                    "before 1900: check the date format"),
     "hour": (lambda r: {**r, "hour": 24}, "hour", "above the maximum 23"),
     "fraction": (lambda r: {**r, "hour": "3.5"}, "hour", "not a valid whole number"),
 }
