@@ -316,20 +316,22 @@ def _field_sql(fm: FileMapping, name: str, formats: dict[str, str | None],
         return "CAST(NULL AS VARCHAR)", None
     other = None
     vm = fm.values.get(name)
-    if vm is not None or fld.enum:
+    open_enum = fld.type == "string" and (not fld.enum or OTHER in fld.enum)
+    if vm is not None or (fld.enum and OTHER in fld.enum):
         vm = vm or {}
         whens = " ".join(f"WHEN {raw} = {_lit(k)} THEN {_lit(v)}" for k, v in vm.items()
                          if k != ANY)
-        allowed = ", ".join(_lit(e) for e in fld.enum) if fld.enum else None
+        allowed = " OR ".join(f"{raw} = {_lit(e)}" for e in (*(fld.enum or ()), *vm.values()))
         if ANY in vm:
             fallback = _lit(vm[ANY])
-            other = None
-        elif fld.enum and OTHER in fld.enum:
-            fallback = f"CASE WHEN {raw} IN ({allowed}) THEN {raw} ELSE {_lit(OTHER)} END"
+        elif open_enum:
+            # a text field: what the map does not name (and is not already a stored value)
+            # goes to "other", counted so the user sees what was lumped together
+            fallback = f"CASE WHEN {allowed or 'false'} THEN {raw} ELSE {_lit(OTHER)} END"
             named = " OR ".join(f"{raw} = {_lit(k)}" for k in vm) or "false"
-            other = f"CASE WHEN NOT ({named}) AND {raw} NOT IN ({allowed}) THEN {raw} END"
+            other = f"CASE WHEN NOT ({named}) AND NOT ({allowed or 'false'}) THEN {raw} END"
         else:
-            fallback = raw
+            fallback = raw  # a closed enumeration or a number: the load refuses what is wrong
         raw = f"CASE WHEN {raw} IS NULL THEN NULL {whens} ELSE {fallback} END"
     if fld.type in ("date", "timestamp"):
         fmt = formats.get(name)
