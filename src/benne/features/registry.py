@@ -451,7 +451,10 @@ class Catalog:
         names = {f.name for f in feats}
         for f in definitions:
             if f.name in names:
-                raise ValueError(f"feature {f.name!r} is defined twice; give it another name.")
+                from benne.exceptions import ConfigError
+
+                raise ConfigError(f"feature {f.name!r} is defined twice",
+                                  fix="give your feature another name")
             names.add(f.name)
             feats.append(f)
         extra = [f for f in extra if f.name not in names]
