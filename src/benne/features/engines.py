@@ -108,9 +108,11 @@ class Engine(ABC):
             if cs.name not in stored or not cs.categories:
                 continue
             self._expose_stored(cs.name, INPUT_PREFIX + cs.name)
+            q = "`" if self.dialect == "pyspark" else '"'  # how each dialect quotes a name
             for c in cs.categories:
-                t = self._run(f'SELECT "{c}" AS v, count(*) AS n FROM {INPUT_PREFIX}{cs.name} '
-                              f'WHERE "{c}" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1')
+                t = self._run(f"SELECT {q}{c}{q} AS v, count(*) AS n "
+                              f"FROM {INPUT_PREFIX}{cs.name} WHERE {q}{c}{q} IS NOT NULL "
+                              f"GROUP BY 1 ORDER BY 2 DESC, 1")
                 freq.setdefault(cs.name, {})[c] = list(zip(
                     t.column("v").to_pylist(), t.column("n").to_pylist(), strict=True))
         return Catalog.build(custom, freq, definitions)

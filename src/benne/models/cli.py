@@ -96,7 +96,7 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
         with console.stage("computing features and labels"):
             frame, oot = frames_from_store(store, as_of.date(),
                                            oot_as_of.date() if oot_as_of else None)
-        meta = feature_meta()
+        meta = feature_meta(store)  # built-in features and the store's custom sources
         dropped = tuple(n for n, m in meta.items() if m.dimension in without)
         settings = TrainSettings(special_values=settings.special_values,
                                  exclude=tuple(dict.fromkeys(settings.exclude + dropped
