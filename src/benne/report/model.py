@@ -125,8 +125,8 @@ def report_from_model(
     """Score ``data`` (and ``baseline``) with the model in ``model_dir`` and build the report;
     with ``out`` the HTML is written there too.
 
-    ``protected`` defaults to the sources' protected fields (gender, birth year, region) that
-    the data holds. ``generated_at`` defaults to a description of the inputs (file name,
+    ``protected`` defaults to the sources' protected fields (gender, birth year, region); those
+    the data lacks are reported as unavailable. ``generated_at`` defaults to a description of the inputs (file name,
     content hash, model version) rather than the clock, so the same inputs give the same file.
     """
     from benne.models import load_model, read_table
@@ -141,7 +141,7 @@ def report_from_model(
         raise InputError(f"the data has no target column {target!r}", where=f"column {target}",
                          fix="name the 0/1 bad column with --target")
     if protected is None:
-        protected = [c for c in _schema_protected() if c in frame.columns]
+        protected = _schema_protected()  # those the data lacks are reported as unavailable
     features = model_features(models)
     meta = {f: models.metas[f] for f in features if f in models.metas}
     version = models.model_version
