@@ -218,6 +218,11 @@ def load_mapping(path: Path | str) -> Mapping:
     files: list[FileMapping] = []
     for i, d in enumerate(files_raw, 1):
         files += _file_mapping(i, d, path.parent, top, sources, where)
+    currencies = sorted({f.currency for f in files if f.currency})
+    if len(currencies) > 1 and not top.get("currency"):
+        raise ConfigError(f"the files are in several currencies ({', '.join(currencies)})",
+                          where=where, fix="set currency = ... (the reporting currency) and "
+                                           "a rate per currency under [currencies]")
     from benne.sources import load_order
 
     order = {n: k for k, n in enumerate(load_order())}
