@@ -439,7 +439,8 @@ def test_custom_source_family_matches_oracle(tmp_path_factory: Any, world: dict[
         for g in got:
             e = _custom_oracle(rows, g["person_id"], g["as_of"])
             for name in _CUSTOM:
-                where = f"{g['person_id']} {g['as_of']} {name}: engine {g[name]!r}, oracle {e[name]!r}"
+                where = (f"{g['person_id']} {g['as_of']} {name}: engine {g[name]!r}, "
+                         f"oracle {e[name]!r}")
                 if e[name] is None:
                     assert g[name] is None, where
                 else:

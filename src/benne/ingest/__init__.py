@@ -27,8 +27,8 @@ from typing import Any
 
 from benne import console
 from benne.exceptions import BenneError, StoreError
-from benne.ingest.load import ChunkLoader, Counts, scalar
 from benne.ingest.custom import declare_custom_sources
+from benne.ingest.load import ChunkLoader, Counts, scalar
 from benne.ingest.readers import CsvOptions, InputFile, discover, inspect, read_chunks, sha256_file
 from benne.ingest.validate import FUTURE_DAYS, pseudonym
 from benne.sources.custom import CustomSource

@@ -64,9 +64,8 @@ def ingest_cmd(paths: tuple[str, ...], mapping: Path | None, source: str | None,
     from datetime import UTC, datetime
 
     from benne.config import load_settings
-    from benne.ingest import CsvOptions, ingest
-
     from benne.exceptions import InputError
+    from benne.ingest import CsvOptions, ingest
 
     settings = load_settings()
     store = db or settings.store

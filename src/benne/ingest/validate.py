@@ -32,7 +32,8 @@ from benne.ingest.readers import InputFile
 from benne.sources import Field, Source, duckdb_type
 from benne.store.migrations import quote, record_id_sql
 
-__all__ = ["EARLIEST", "FUTURE_DAYS", "ISO_TEXT", "PROBLEM_SEP", "hmac_sql", "pseudonym", "raw_json_sql", "view_sql"]
+__all__ = ["EARLIEST", "FUTURE_DAYS", "ISO_TEXT", "PROBLEM_SEP", "hmac_sql", "pseudonym",
+           "raw_json_sql", "view_sql"]
 
 FUTURE_DAYS = 366
 EARLIEST = datetime(1900, 1, 1)  # an event before this is a misread date, not history

@@ -126,8 +126,9 @@ def report_from_model(
     with ``out`` the HTML is written there too.
 
     ``protected`` defaults to the sources' protected fields (gender, birth year, region); those
-    the data lacks are reported as unavailable. ``generated_at`` defaults to a description of the inputs (file name,
-    content hash, model version) rather than the clock, so the same inputs give the same file.
+    the data lacks are reported as unavailable. ``generated_at`` defaults to a description of
+    the inputs (file name, content hash, model version) rather than the clock, so the same
+    inputs give the same file.
     """
     from benne.models import load_model, read_table
 
