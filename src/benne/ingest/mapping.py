@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from benne.exceptions import ConfigError, SourceFileError
 from benne.ingest.dates import detect_format
+from benne.ingest.validate import ISO_TEXT, OFFSET_TEXT
 from benne.sources import OTHER, SOURCES, Source
 from benne.sources.custom import CustomSource, parse_custom_source
 
@@ -343,9 +344,10 @@ def _field_sql(fm: FileMapping, name: str, formats: dict[str, str | None],
         if fmt:
             parsed = f"try_strptime({raw}, {_lit(fmt)})"
         else:
-            parsed = (f"CASE WHEN regexp_full_match({raw}, "
-                      f"'\\d{{4}}-\\d{{2}}-\\d{{2}}([ T]\\d{{2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?)?')"
-                      f" THEN TRY_CAST({raw} AS TIMESTAMP) END")
+            parsed = (f"CASE WHEN NOT regexp_full_match({raw}, {_lit(ISO_TEXT)}) THEN NULL "
+                      f"WHEN regexp_matches({raw}, {_lit(OFFSET_TEXT)}) THEN "
+                      f"timezone('UTC', TRY_CAST({raw} AS TIMESTAMPTZ)) "
+                      f"ELSE TRY_CAST({raw} AS TIMESTAMP) END")
         if fld.type == "timestamp" and fm.timezone:
             parsed = f"timezone('UTC', timezone({_lit(fm.timezone)}, {parsed}))"
         out_fmt = "%Y-%m-%d" if fld.type == "date" else "%Y-%m-%d %H:%M:%S.%f"

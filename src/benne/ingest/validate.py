@@ -37,6 +37,7 @@ __all__ = ["EARLIEST", "FUTURE_DAYS", "ISO_TEXT", "PROBLEM_SEP", "hmac_sql", "ps
 
 FUTURE_DAYS = 366
 EARLIEST = datetime(1900, 1, 1)  # an event before this is a misread date, not history
+OFFSET_TEXT = r":\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)$"
 ISO_TEXT = (r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
             r"(Z|[+-]\d{2}(:?\d{2})?)?)?")
 PROBLEM_SEP = "\x1f"  # joins field and reason in one CASE result; never in a reason text
@@ -96,9 +97,14 @@ def _typed(f: InputFile, fld: Field, key: str | None) -> str:
     if fld.type == "int" and fld.name in f.float_columns:
         return f"CASE WHEN {c} = trunc({c}) THEN TRY_CAST({c} AS BIGINT) END"
     if fld.type in ("date", "timestamp") and fld.name in f.text_columns:
-        # only ISO text is a date: DuckDB would read 30/6/19 as the year 30
-        return (f"CASE WHEN regexp_full_match({c}, {lit(ISO_TEXT)}) "
-                f"THEN TRY_CAST({c} AS {duckdb_type(fld)}) END")
+        # only ISO text is a date: DuckDB would read 30/6/19 as the year 30; a UTC offset
+        # is applied (a plain cast would drop it), and the moment stored in UTC
+        offset = (f"WHEN regexp_matches({c}, {lit(OFFSET_TEXT)}) THEN "
+                  f"timezone('UTC', TRY_CAST({c} AS TIMESTAMPTZ))")
+        if fld.type == "date":
+            offset += "::DATE"
+        return (f"CASE WHEN NOT regexp_full_match({c}, {lit(ISO_TEXT)}) THEN NULL {offset} "
+                f"ELSE TRY_CAST({c} AS {duckdb_type(fld)}) END")
     return f"TRY_CAST({c} AS {duckdb_type(fld)})"
 
 

@@ -163,3 +163,23 @@ def test_cli_plain_ingest_exits_2_when_every_row_is_refused(tmp_path: Path,
     assert _run(capsys, "ingest", str(tmp_path / "identity.csv"), "--db", db)[0] == 0
     code, out = _run(capsys, "ingest", str(tmp_path / "orders.csv"), "--db", db)
     assert code == 2 and "all 1 row(s) were refused" in out
+
+
+def test_a_utc_offset_is_applied_not_dropped(tmp_path: Path) -> None:
+    m = _write(tmp_path, _raw(["2024-01-01T10:00:00+02:00", "2024-01-02 10:00:00Z",
+                               "2024-01-03 10:00:00"]), _COLUMNS)
+    ingest_mapping(m, tmp_path / "s.duckdb", now=NOW)
+    assert [r[1] for r in _orders(tmp_path / "s.duckdb")] == [
+        dt.datetime(2024, 1, 1, 8), dt.datetime(2024, 1, 2, 10), dt.datetime(2024, 1, 3, 10)]
+
+
+def test_plain_ingest_applies_a_utc_offset(tmp_path: Path) -> None:
+    from benne.ingest import ingest
+
+    (tmp_path / "identity.csv").write_text(PEOPLE)
+    (tmp_path / "orders.csv").write_text(
+        "order_id,person_id,ordered_at,amount,category,status,hour\n"
+        "o1,p1,2024-06-30T22:57:49-03:00,10,books,delivered,1\n")
+    db = tmp_path / "s.duckdb"
+    ingest([tmp_path / "identity.csv", tmp_path / "orders.csv"], None, db, now=NOW)
+    assert _orders(db)[0][1] == dt.datetime(2024, 7, 1, 1, 57, 49)
