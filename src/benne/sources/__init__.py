@@ -227,7 +227,7 @@ _add(
             _f("person_id", "string", "Who owes the bill.", references="identity.person_id",
                personal=True),
             _f("biller_type", "string", "Kind of bill.", enum=(*BILLER_TYPES, OTHER)),
-            _f("issued_at", "date", "Date the bill was issued."),
+            _f("issued_at", "date", "Date the bill was issued, when known.", required=False),
             _f("due_at", "date", "Date payment is due.", may_be_ahead=True),
             _f("amount", "float", "Amount billed.", minimum=0, money=True),
             _f("paid_at", "date", "Date paid; empty while unpaid.", required=False),
