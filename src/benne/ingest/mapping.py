@@ -391,6 +391,13 @@ def stage_file(fm: FileMapping, out: Path) -> StagedFile:
                 parts, others = [], []
                 for name in fm.source.field_names:
                     sql, o = _field_sql(fm, name, formats, columns)
+                    if sql.startswith("CAST(NULL") and fm.source.field(name).required:
+                        raise ConfigError(
+                            f"the {fm.source.name} source needs {name}, which the mapping "
+                            f"does not give and the file has no column of that name",
+                            where=f"file {fm.path}",
+                            fix=f"add {name} under [files.columns], [files.expressions] or "
+                                f"[files.constants]")
                     parts.append(f"{sql} AS {_q(name)}")
                     if o is not None:
                         others.append(f"{o} AS {_q('_other_' + name)}")

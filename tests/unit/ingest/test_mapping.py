@@ -183,3 +183,9 @@ def test_plain_ingest_applies_a_utc_offset(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     ingest([tmp_path / "identity.csv", tmp_path / "orders.csv"], None, db, now=NOW)
     assert _orders(db)[0][1] == dt.datetime(2024, 7, 1, 1, 57, 49)
+
+
+def test_a_required_field_the_mapping_does_not_give_is_named(tmp_path: Path) -> None:
+    m = _write(tmp_path, _raw(["2024-01-01"]), _COLUMNS.replace('status = "delivered"', ""))
+    with pytest.raises(ConfigError, match="the orders source needs status"):
+        ingest_mapping(m, tmp_path / "s.duckdb", now=NOW)
