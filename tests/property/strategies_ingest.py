@@ -24,6 +24,8 @@ from benne.sources import SOURCES, arrow_schema
 
 __all__ = [
     "BREAKERS",
+    "DATE_LAYOUTS",
+    "dated_texts",
     "NOW",
     "PEOPLE",
     "damaged_csv",
@@ -184,3 +186,26 @@ def damaged_csv(draw: st.DrawFn) -> bytes:
     extra = draw(st.lists(st.text(max_size=30).map(lambda s: s.encode("utf-8", "replace")),
                           max_size=4))
     return b"\n".join(lines[:1] + extra + lines[1:])
+
+
+# (strptime layout, day first?) of the ways people write dates in exports
+DATE_LAYOUTS: tuple[tuple[str, bool], ...] = (
+    ("%d/%m/%Y", True), ("%m/%d/%Y", False), ("%d/%m/%y %H:%M:%S", True),
+    ("%m/%d/%y %H:%M", False), ("%d.%m.%Y", True), ("%m-%d-%Y %H:%M:%S", False),
+)
+
+
+@st.composite
+def dated_texts(draw: st.DrawFn) -> tuple[list[dt.datetime], str, list[str]]:
+    """Moments, the layout they are written in, and the texts (one layout per file)."""
+    layout, _ = draw(st.sampled_from(DATE_LAYOUTS))
+    n = draw(st.integers(1, 8))
+    moments = draw(st.lists(st.datetimes(min_value=dt.datetime(1990, 1, 1),
+                                         max_value=dt.datetime(2024, 12, 31)),
+                            min_size=n, max_size=n))
+    if "%H" not in layout:
+        moments = [dt.datetime.combine(m.date(), dt.time()) for m in moments]
+    else:
+        moments = [m.replace(second=m.second if "%S" in layout else 0, microsecond=0)
+                   for m in moments]
+    return moments, layout, [m.strftime(layout) for m in moments]
