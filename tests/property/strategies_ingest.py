@@ -24,6 +24,8 @@ from benne.sources import SOURCES, arrow_schema
 
 __all__ = [
     "BREAKERS",
+    "DATE_LAYOUTS",
+    "dated_texts",
     "NOW",
     "PEOPLE",
     "damaged_csv",
@@ -83,7 +85,11 @@ BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], str, str]]
     "type": (lambda r: {**r, "amount": "12,5"}, "amount", "not a valid number"),
     "empty": (lambda r: {**r, "category": ""}, "category", "required field is empty"),
     "future": (lambda r: {**r, "ordered_at": dt.datetime(2031, 1, 1)}, "ordered_at",
-               "absurdly in the future (after 2026-01-02)"),
+               "after the moment of loading (2025-01-01 00:00)"),
+    "day_first": (lambda r: {**r, "ordered_at": "30/6/19 22:57:49"}, "ordered_at",
+                  "not a valid timestamp"),
+    "before_1900": (lambda r: {**r, "ordered_at": dt.datetime(1899, 6, 1)}, "ordered_at",
+                    "before 1900: check the date format"),
     "hour": (lambda r: {**r, "hour": 24}, "hour", "above the maximum 23"),
     "fraction": (lambda r: {**r, "hour": "3.5"}, "hour", "not a valid whole number"),
 }
@@ -180,3 +186,26 @@ def damaged_csv(draw: st.DrawFn) -> bytes:
     extra = draw(st.lists(st.text(max_size=30).map(lambda s: s.encode("utf-8", "replace")),
                           max_size=4))
     return b"\n".join(lines[:1] + extra + lines[1:])
+
+
+# (strptime layout, day first?) of the ways people write dates in exports
+DATE_LAYOUTS: tuple[tuple[str, bool], ...] = (
+    ("%d/%m/%Y", True), ("%m/%d/%Y", False), ("%d/%m/%y %H:%M:%S", True),
+    ("%m/%d/%y %H:%M", False), ("%d.%m.%Y", True), ("%m-%d-%Y %H:%M:%S", False),
+)
+
+
+@st.composite
+def dated_texts(draw: st.DrawFn) -> tuple[list[dt.datetime], str, list[str]]:
+    """Moments, the layout they are written in, and the texts (one layout per file)."""
+    layout, _ = draw(st.sampled_from(DATE_LAYOUTS))
+    n = draw(st.integers(1, 8))
+    moments = draw(st.lists(st.datetimes(min_value=dt.datetime(1990, 1, 1),
+                                         max_value=dt.datetime(2024, 12, 31)),
+                            min_size=n, max_size=n))
+    if "%H" not in layout:
+        moments = [dt.datetime.combine(m.date(), dt.time()) for m in moments]
+    else:
+        moments = [m.replace(second=m.second if "%S" in layout else 0, microsecond=0)
+                   for m in moments]
+    return moments, layout, [m.strftime(layout) for m in moments]

@@ -15,8 +15,8 @@ import pyarrow as pa
 
 from benne import console
 from benne.exceptions import ValidationError
+from benne.features.definitions import Feature
 from benne.features.engines import make_engine
-from benne.features.registry import get_features
 
 __all__ = ["compute_features", "export_store_to_lake", "features_schema", "make_spine",
            "observation_features_schema"]
@@ -122,7 +122,8 @@ def compute_features(
     engine: str = "duckdb",
     people: Sequence[str] | None = None,
     lake: Path | None = None,
-    features: Sequence[str] | None = None,
+    features: Sequence[str | Feature] | None = None,
+    definitions: Sequence[Feature] = (),
 ) -> pa.Table:
     """Point-in-time features for (person_id, as_of) pairs, as an Arrow table.
 
@@ -139,6 +140,12 @@ def compute_features(
 
     ``engine="spark"`` reads Parquet from ``lake``; without a lake the store is exported to a
     temporary one first.
+
+    By default every feature the store can give is computed: the built-in ones and the family
+    of each custom source the store records. ``features`` picks some by name, or passes
+    definitions (:class:`~benne.features.definitions.Feature`) directly; ``definitions`` adds
+    user-defined features to the defaults (and lets ``features`` name them). Nothing is
+    registered globally.
     """
     from benne.config import load_settings
 
@@ -146,8 +153,6 @@ def compute_features(
         raise ValidationError("as_of is required", where="as_of",
                               fix="pass a date or a table of person_id, as_of")
     observations = isinstance(as_of, pd.DataFrame) and "observed_at" in as_of.columns
-    chosen = get_features(list(features) if features is not None else None)
-    names = [f.name for f in chosen]
     store_path = Path(store) if store is not None else None
     if store_path is None and not (engine == "spark" and lake is not None):
         store_path = load_settings().store
@@ -172,8 +177,15 @@ def compute_features(
             spine.column("person_id"), spine.column("as_of").cast(pa.timestamp("us")))
     try:
         with make_engine(engine, store=store_path, lake=lake) as eng:
+            catalog = eng.catalog(definitions)
+            chosen = catalog.resolve(list(features) if features is not None else None)
+            names = [f.name for f in chosen]
+            if len(set(names)) != len(names):
+                raise ValidationError("a feature is asked for twice", where="features",
+                                      fix="name each feature once")
             with console.stage(f"computing {len(names)} features on {eng.name}"):
-                result = eng.features(names, None if keys is not None else as_of, keys)
+                result = eng.features(chosen, None if keys is not None else as_of, keys,
+                                      catalog=catalog)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

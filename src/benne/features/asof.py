@@ -36,8 +36,9 @@ import pyarrow as pa
 from ibis.common.deferred import Deferred
 
 from benne.features.definitions import Agg, Derived, Expr, Feature, Ratio, Window
-from benne.features.views import COUNTERPARTY_WINDOW_DAYS, VIEWS
+from benne.features.views import COUNTERPARTY_WINDOW_DAYS, VIEWS, custom_view
 from benne.sources import SOURCES, arrow_schema
+from benne.sources.custom import CustomSource
 
 __all__ = [
     "EXCLUDED", "INPUT_PREFIX", "OBS", "SCORES", "SPINE", "build_expression", "input_schemas",
@@ -264,19 +265,20 @@ def _counterparty_rows(tables: Mapping[str, ir.Table], spine: ir.Table,
     )
 
 
-def input_tables() -> dict[str, ir.Table]:
-    """The named inputs of the expression, as unbound Ibis tables.
+def input_tables(custom: Sequence[CustomSource] = ()) -> dict[str, ir.Table]:
+    """The named inputs of the expression, as unbound Ibis tables (custom sources included).
 
     Engines expose each under its ``name`` (``INPUT_PREFIX`` + source, ``excluded_records``,
     ``scores_history`` or ``spine``) with these columns; building the expression against
     unbound tables lets it be compiled once and reused for any store or lake.
     """
+    sources = [*SOURCES.values(), *(cs.source() for cs in custom)]
     out = {
-        name: ibis.table(
-            ibis.Schema.from_pyarrow(arrow_schema(name)) | {"_record_id": "string"},
-            name=INPUT_PREFIX + name,
+        src.name: ibis.table(
+            ibis.Schema.from_pyarrow(arrow_schema(src)) | {"_record_id": "string"},
+            name=INPUT_PREFIX + src.name,
         )
-        for name in SOURCES
+        for src in sources
     }
     out[EXCLUDED] = ibis.table(
         {"source": "string", "record_id": "string"}, name=INPUT_PREFIX + EXCLUDED
@@ -289,16 +291,18 @@ def input_tables() -> dict[str, ir.Table]:
     return out
 
 
-def input_schemas() -> dict[str, pa.Schema]:
+def input_schemas(custom: Sequence[CustomSource] = ()) -> dict[str, pa.Schema]:
     """Arrow schemas of the inputs, for engines that must stand in an empty table."""
-    return {name: t.schema().to_pyarrow() for name, t in input_tables().items()}
+    return {name: t.schema().to_pyarrow() for name, t in input_tables(custom).items()}
 
 
 def _without_excluded(tables: Mapping[str, ir.Table]) -> dict[str, ir.Table]:
     """Each source with the records under dispute (``excluded_records``) left out."""
     excluded = tables[EXCLUDED]
     out = {}
-    for name in SOURCES:
+    for name in tables:
+        if name in (EXCLUDED, SCORES, SPINE):
+            continue
         t = tables[name]
         gone = excluded.filter(excluded.source == name)
         out[name] = t.anti_join(gone, t._record_id == gone.record_id)
@@ -309,6 +313,7 @@ def build_expression(
     features: Sequence[Feature],
     registry: Mapping[str, Feature],
     as_of: dt.date | None = None,
+    custom: Sequence[CustomSource] = (),
 ) -> ir.Table:
     """The features table as one Ibis expression over :func:`input_tables`.
 
@@ -316,9 +321,11 @@ def build_expression(
     derived features. With ``as_of`` the spine is everyone in ``identity`` registered before
     that date and the columns are ``person_id, as_of``, then the features; without it the
     spine is the ``spine`` input (one row per observation) and the columns are ``_obs``
-    (the observation's row number), ``person_id, as_of``, then the features.
+    (the observation's row number), ``person_id, as_of``, then the features. ``custom``
+    sources are views like the built-in ones.
     """
-    inputs = input_tables()
+    inputs = input_tables(custom)
+    views = {**VIEWS, **{cs.name: custom_view(cs) for cs in custom}}
     tables = _without_excluded(inputs)
     day = None if as_of is None else ibis.literal(as_of, "date")
     if as_of is None:
@@ -340,7 +347,7 @@ def build_expression(
 
     wide = spine
     for view_name, feats in by_view.items():
-        view = VIEWS[view_name]
+        view = views[view_name]
         if view.build is None:
             rows = _counterparty_rows(tables, spine, scores_history, day)
         else:

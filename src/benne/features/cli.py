@@ -31,6 +31,9 @@ def _compute_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Spark only: folder of <table>.parquet (default: export the store)."),
         click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
                      help="Output Parquet file."),
+        click.option("--definitions", type=click.Path(path_type=Path, dir_okay=False),
+                     help="A Python file whose FEATURES list adds your own feature "
+                          "definitions."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -59,8 +62,22 @@ def _read_people(path: Path) -> Any:
     return table.to_pandas()
 
 
+def _empty_and_constant(table: Any, keys: int = 2) -> tuple[list[str], list[str]]:
+    """Feature columns with no value at all, and those with one value for everyone."""
+    import pyarrow.compute as pc
+
+    empty, constant = [], []
+    for name in table.column_names[keys:]:
+        col = table.column(name)
+        if col.null_count == len(col):
+            empty.append(name)
+        elif pc.count_distinct(col.drop_null()).as_py() == 1 and len(col) > 1:
+            constant.append(name)
+    return empty, constant
+
+
 def _compute(as_of: dt.datetime | None, db: Path | None, people: Path | None, engine: str,
-             lake: Path | None, out: Path | None) -> None:
+             lake: Path | None, out: Path | None, definitions: Path | None = None) -> None:
     import time
 
     import pyarrow.parquet as pq
@@ -84,16 +101,29 @@ def _compute(as_of: dt.datetime | None, db: Path | None, people: Path | None, en
     else:
         target = as_of.date() if as_of is not None else None
         who = frame["person_id"].astype(str).tolist() if frame is not None else None
-    table = compute_features(store, target, engine=engine, people=who, lake=lake)
+    from benne.features.registry import load_definitions
+
+    user = load_definitions(definitions) if definitions is not None else []
+    table = compute_features(store, target, engine=engine, people=who, lake=lake,
+                             definitions=user)
     out.parent.mkdir(parents=True, exist_ok=True)
     with console.stage(f"writing {out.name}"):
         pq.write_table(table, out)
     seconds = time.perf_counter() - started
     keys = 4 if "observed_at" in table.column_names else 2
+    empty, constant = _empty_and_constant(table, keys)
     summary = {"out": str(out), "rows": table.num_rows, "features": table.num_columns - keys,
-               "engine": engine, "seconds": round(seconds, 2)}
-    console.emit(summary, f"wrote {table.num_rows} rows x {table.num_columns - keys} features "
-                          f"to {out} ({engine}, {seconds:.1f} s)")
+               "engine": engine, "seconds": round(seconds, 2), "empty": empty,
+               "constant": constant}
+    lines = [f"wrote {table.num_rows} rows x {table.num_columns - keys} features to "
+             f"{out} ({engine}, {seconds:.1f} s)"]
+    if empty:
+        lines.append(f"{len(empty)} feature(s) empty for everyone (no data for them): "
+                     + ", ".join(empty))
+    if constant:
+        lines.append(f"{len(constant)} feature(s) with one value for everyone: "
+                     + ", ".join(constant))
+    console.emit(summary, "\n".join(lines))
 
 
 @click.group("features", invoke_without_command=True)
@@ -138,22 +168,38 @@ def compute(**options: Any) -> None:
 
 @features.command("list")
 @click.option("--dimension", help="Only features of this dimension.")
-def list_features(dimension: str | None) -> None:
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also list the features of this store's custom sources.")
+@click.option("--definitions", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also list the features a Python file's FEATURES list defines.")
+def list_features(dimension: str | None, db: Path | None, definitions: Path | None) -> None:
     """List every feature: name, dimension, direction of risk, description and tip.
+
+    Built-in features always; with --db the features of the store's custom sources (declared
+    in a mapping); with --definitions your own.
 
     \b
     Example:
       benne features list
       benne features list --dimension fulfilment --json
+      benne features list --db bureau.duckdb --definitions my_features.py
     """
     from benne.dimensions import DIMENSIONS
     from benne.exceptions import NotFoundError
-    from benne.features.registry import FEATURES
+    from benne.features.registry import FEATURES, Catalog, load_definitions
 
     if dimension is not None and dimension not in DIMENSIONS:
         raise NotFoundError(f"unknown dimension {dimension!r}",
                             fix=f"use one of {', '.join(DIMENSIONS)}")
-    chosen = [f for f in FEATURES if dimension is None or f.dimension == dimension]
+    user = load_definitions(definitions) if definitions is not None else []
+    if db is not None:
+        from benne.features.engines import DuckDBEngine
+
+        with DuckDBEngine(db) as eng:
+            everything = eng.catalog(user).features
+    else:
+        everything = Catalog.build((), None, user).features if user else FEATURES
+    chosen = [f for f in everything if dimension is None or f.dimension == dimension]
     lines = []
     for f in chosen:
         windows = ",".join(f.describe()["windows"]) or "all history"

@@ -31,7 +31,9 @@ import pyarrow as pa
 from benne import console
 from benne.exceptions import ConfigError, InputError, NotFoundError, StoreError
 from benne.features.asof import INPUT_PREFIX, SPINE, build_expression, input_schemas
-from benne.features.registry import FEATURES
+from benne.features.definitions import Feature
+from benne.features.registry import FEATURES, Catalog
+from benne.sources.custom import CUSTOM_SOURCES_TABLE, CustomSource
 
 __all__ = ["DuckDBEngine", "Engine", "SparkEngine", "compiled_sql", "make_engine"]
 
@@ -45,6 +47,20 @@ def compiled_sql(dialect: str, names: tuple[str, ...], as_of: dt.date | None) ->
         Backend.register_options()  # the pyspark compiler reads its options
     registry = {f.name: f for f in FEATURES}
     expr = build_expression([registry[n] for n in names], registry, as_of)
+    return str(ibis.to_sql(expr, dialect=dialect))
+
+
+def _sql(dialect: str, features: Sequence[Feature], catalog: Catalog,
+         as_of: dt.date | None) -> str:
+    """SQL of ``features``: cached when all are built-in, compiled afresh otherwise."""
+    builtin = {f.name: f for f in FEATURES}
+    if all(builtin.get(f.name) is f for f in features):
+        return compiled_sql(dialect, tuple(f.name for f in features), as_of)
+    if dialect == "pyspark":
+        from ibis.backends.pyspark import Backend
+
+        Backend.register_options()
+    expr = build_expression(list(features), catalog.registry(features), as_of, catalog.custom)
     return str(ibis.to_sql(expr, dialect=dialect))
 
 
@@ -73,12 +89,46 @@ class Engine(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the engine opened."""
 
-    def features(self, names: Sequence[str], as_of: dt.date | None,
-                 spine: pa.Table | None = None) -> pa.Table:
-        """Compute features ``names`` for everyone registered before ``as_of``, or for
-        the (person_id, as_of) pairs of ``spine`` when ``as_of`` is None."""
+    def custom_sources(self) -> list[CustomSource]:
+        """The custom sources the store (or lake) records."""
+        if CUSTOM_SOURCES_TABLE not in self._stored():
+            return []
+        self._expose_stored(CUSTOM_SOURCES_TABLE, INPUT_PREFIX + CUSTOM_SOURCES_TABLE)
+        rows = self._run(f"SELECT definition FROM {INPUT_PREFIX}{CUSTOM_SOURCES_TABLE} "
+                         "ORDER BY name").column("definition").to_pylist()
+        return [CustomSource.from_json(r) for r in rows]
+
+    def catalog(self, definitions: Sequence[Feature] = ()) -> Catalog:
+        """Every feature this store can give: built-in, its custom sources' families (with
+        the category values above each source's floor, counted in the store), ``definitions``."""
+        custom = self.custom_sources()
         stored = self._stored()
-        for name, schema in input_schemas().items():
+        freq: dict[str, dict[str, list[tuple[str, int]]]] = {}
+        for cs in custom:
+            if cs.name not in stored or not cs.categories:
+                continue
+            self._expose_stored(cs.name, INPUT_PREFIX + cs.name)
+            q = "`" if self.dialect == "pyspark" else '"'  # how each dialect quotes a name
+            for c in cs.categories:
+                t = self._run(f"SELECT {q}{c}{q} AS v, count(*) AS n "
+                              f"FROM {INPUT_PREFIX}{cs.name} WHERE {q}{c}{q} IS NOT NULL "
+                              f"GROUP BY 1 ORDER BY 2 DESC, 1")
+                freq.setdefault(cs.name, {})[c] = list(zip(
+                    t.column("v").to_pylist(), t.column("n").to_pylist(), strict=True))
+        return Catalog.build(custom, freq, definitions)
+
+    def features(self, names: Sequence[str | Feature], as_of: dt.date | None,
+                 spine: pa.Table | None = None, *, catalog: Catalog | None = None
+                 ) -> pa.Table:
+        """Compute features ``names`` for everyone registered before ``as_of``, or for
+        the (person_id, as_of) pairs of ``spine`` when ``as_of`` is None.
+
+        ``names`` are feature names or definitions; ``catalog`` (default: the store's) says
+        which custom sources exist and resolves names."""
+        catalog = catalog or self.catalog()
+        chosen = catalog.resolve(list(names))
+        stored = self._stored()
+        for name, schema in input_schemas(catalog.custom).items():
             if name == SPINE:
                 continue
             if name in stored:
@@ -92,7 +142,7 @@ class Engine(ABC):
                 raise InputError("features need an as-of date or a spine of (person, as-of) "
                                  "rows; got neither", fix="pass as_of or a spine")
             self._expose_arrow(spine, INPUT_PREFIX + SPINE)
-        return self._run(compiled_sql(self.dialect, tuple(names), as_of))
+        return self._run(_sql(self.dialect, chosen, catalog, as_of))
 
     def __enter__(self) -> Engine:
         return self

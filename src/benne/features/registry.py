@@ -21,12 +21,19 @@ the person's own credit record.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
 from ibis import _
 
 from benne.dimensions import FeatureMeta
 from benne.features.definitions import Agg, Derived, Feature, Ratio, Window, money
+from benne.sources.custom import CustomSource
 
-__all__ = ["FEATURES", "LARGE_TRANSFER", "feature_meta", "get_features"]
+__all__ = ["CATEGORY_VALUES_MAX", "FEATURES", "LARGE_TRANSFER", "Catalog", "custom_family",
+           "feature_meta", "get_features", "load_definitions"]
 
 W90, W180, W365, W1095 = Window(90), Window(180), Window(365), Window(1095)
 PRIOR_90 = Window(180, 90)  # the 90 days before the last 90
@@ -335,22 +342,193 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 
-def get_features(names: list[str] | tuple[str, ...] | None = None) -> list[Feature]:
-    """The definitions named (in the order given), or all of them in registry order."""
-    from benne.exceptions import NotFoundError
+CATEGORY_VALUES_MAX = 12  # per category column, the most frequent values above the floor
 
-    if names is None:
-        return list(FEATURES)
-    by_name = {f.name: f for f in FEATURES}
-    out = []
-    for n in names:
-        if n not in by_name:
-            raise NotFoundError(f"unknown feature {n!r}",
-                                fix="run 'benne features list' to see the feature names")
-        out.append(by_name[n])
+
+def _slug(value: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")[:30] or "blank"
+
+
+def custom_family(cs: CustomSource, values: Mapping[str, Sequence[str]] | None = None
+                  ) -> list[Feature]:
+    """The standard features of a custom source, in its dimension.
+
+    Counts over 90 and 365 days and all history, months active in the year (regularity),
+    recency and tenure, the 90-day trend against the 90 days before; for an amount its sums,
+    mean, maximum, latest value and trend; for each number its mean and latest value; for each
+    category value in ``values`` (those above the source's frequency floor) its share of the
+    events, over all history and over the year. Directions are ``auto``: binning finds them.
+    """
+    s, d, what = cs.name, cs.dimension, cs.description or f"{cs.name} events"
+    tip = f"Your {cs.name} record counts in this dimension; keep it steady and regular."
+
+    def f(name: str, agg: Agg | Ratio, desc: str) -> Feature:
+        return Feature(f"{s}__{name}", d, s, agg, "auto", f"{desc} ({what}).", tip)
+
+    out = [
+        f("count_90d", Agg("count", window=W90), "Number of events in the last 3 months"),
+        f("count_365d", Agg("count", window=W365), "Number of events in the last 12 months"),
+        f("count", Agg("count"), "Number of events ever"),
+        f("active_months_365d", Agg("nunique", _.t.truncate("M"), window=W365),
+          "Months with at least one event in the last 12 months"),
+        f("days_since_last", Agg("days_since_last"), "Days since the last event"),
+        f("days_since_first", Agg("days_since_first"), "Days since the first event"),
+        f("count_trend_90d", Ratio(Agg("count", window=W90), Agg("count", window=PRIOR_90)),
+          "Events in the last 3 months against the 3 months before"),
+    ]
+    if cs.amount:
+        out += [
+            f("amount_sum_90d", Agg("sum", money(_.amount), window=W90),
+              "Total amount in the last 3 months"),
+            f("amount_sum_365d", Agg("sum", money(_.amount), window=W365),
+              "Total amount in the last 12 months"),
+            f("amount_mean_365d", Agg("mean", money(_.amount), window=W365),
+              "Average amount in the last 12 months"),
+            f("amount_max_365d", Agg("max", _.amount, window=W365),
+              "Largest amount in the last 12 months"),
+            f("amount_latest", Agg("latest", _.amount), "Latest amount"),
+            f("amount_trend_90d", Ratio(Agg("sum", money(_.amount), window=W90),
+                                        Agg("sum", money(_.amount), window=PRIOR_90)),
+              "Amount in the last 3 months against the 3 months before"),
+        ]
+    for n in cs.numbers:
+        out += [
+            f(f"{n}_mean_365d", Agg("mean", _[n].cast("decimal(18, 6)"), window=W365),
+              f"Average {n} in the last 12 months"),
+            f(f"{n}_latest", Agg("latest", _[n]), f"Latest {n}"),
+        ]
+    for c, vals in (values or {}).items():
+        seen: set[str] = set()
+        for v in vals:
+            slug = _slug(v)
+            if slug in seen:
+                continue
+            seen.add(slug)
+            hit = _[c] == v
+            out += [
+                f(f"{c}_{slug}_share", Agg("share", predicate=hit),
+                  f"Share of events with {c} {v!r}"),
+                f(f"{c}_{slug}_share_365d", Agg("share", predicate=hit, window=W365),
+                  f"Share of events in the last 12 months with {c} {v!r}"),
+            ]
     return out
 
 
-def feature_meta() -> dict[str, FeatureMeta]:
-    """Metadata of every feature, by name, in registry order."""
-    return {f.name: f.meta() for f in FEATURES}
+@dataclass(frozen=True)
+class Catalog:
+    """Every feature a run can compute: built-in, custom-source families and user definitions.
+
+    ``features`` are the defaults (computed when no names are asked for); ``extra`` are
+    definitions that resolve by name but are not computed by default (category values under
+    the frequency floor, kept so a model that uses one can still be scored).
+    """
+
+    features: tuple[Feature, ...]
+    custom: tuple[CustomSource, ...] = ()
+    extra: tuple[Feature, ...] = ()
+
+    @classmethod
+    def build(cls, custom: Sequence[CustomSource] = (),
+              frequencies: Mapping[str, Mapping[str, Sequence[tuple[str, int]]]] | None = None,
+              definitions: Sequence[Feature] = ()) -> Catalog:
+        """Built-in features, the family of each custom source, then ``definitions``.
+
+        ``frequencies[source][category]`` lists ``(value, rows)`` most frequent first.
+        """
+        freq = frequencies or {}
+        feats, extra = list(FEATURES), []
+        for cs in custom:
+            chosen, rest = {}, {}
+            for c in cs.categories:
+                pairs = list(freq.get(cs.name, {}).get(c, ()))
+                total = sum(n for _v, n in pairs) or 1
+                above = [v for v, n in pairs if n / total >= cs.category_floor]
+                chosen[c] = above[:CATEGORY_VALUES_MAX]
+                rest[c] = [v for v, _n in pairs if v not in chosen[c]][:200]
+            feats += custom_family(cs, chosen)
+            base = {f.name for f in custom_family(cs)}
+            extra += [f for f in custom_family(cs, rest) if f.name not in base]
+        names = {f.name for f in feats}
+        for f in definitions:
+            if f.name in names:
+                from benne.exceptions import ConfigError
+
+                raise ConfigError(f"feature {f.name!r} is defined twice",
+                                  fix="give your feature another name")
+            names.add(f.name)
+            feats.append(f)
+        extra = [f for f in extra if f.name not in names]
+        return cls(tuple(feats), tuple(custom), tuple(extra))
+
+    def resolve(self, wanted: Sequence[str | Feature] | None = None) -> list[Feature]:
+        """The definitions asked for (names or definitions, in that order), or the defaults."""
+        from benne.exceptions import NotFoundError
+
+        if wanted is None:
+            return list(self.features)
+        by_name = {f.name: f for f in (*self.features, *self.extra)}
+        out = []
+        for w in wanted:
+            if isinstance(w, Feature):
+                out.append(w)
+            elif w in by_name:
+                out.append(by_name[w])
+            else:
+                raise NotFoundError(f"unknown feature {w!r}",
+                                    fix="run 'benne features list' to see the feature names")
+        return out
+
+    def registry(self, chosen: Sequence[Feature] = ()) -> dict[str, Feature]:
+        """Name -> definition, for resolving the inputs of derived features."""
+        out = {f.name: f for f in (*self.features, *self.extra)}
+        out.update({f.name: f for f in chosen})
+        return out
+
+    def meta(self) -> dict[str, FeatureMeta]:
+        return {f.name: f.meta() for f in (*self.features, *self.extra)}
+
+
+def load_definitions(path: Path | str) -> list[Feature]:
+    """User-defined features from a Python file: its ``FEATURES`` list of :class:`Feature`.
+
+    Nothing is registered globally: pass the result to ``compute_features(definitions=...)``.
+    """
+    import importlib.util
+
+    from benne.exceptions import ConfigError
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"no definitions file {path}", where=str(path), fix="check the path")
+    spec = importlib.util.spec_from_file_location(f"benne_user_features_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ConfigError(f"cannot load {path} as Python", where=str(path),
+                          fix="give a .py file defining FEATURES")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the user's module: report its own error in one line
+        raise ConfigError(f"loading {path.name} failed: {type(exc).__name__}: {exc}",
+                          where=str(path), fix="fix the definitions file") from exc
+    feats = getattr(module, "FEATURES", None)
+    if not isinstance(feats, list | tuple) or not all(isinstance(f, Feature) for f in feats):
+        raise ConfigError(f"{path.name} must define FEATURES, a list of benne Feature",
+                          where=str(path),
+                          fix="from benne.features.definitions import Feature, Agg, Window")
+    return list(feats)
+
+
+def get_features(names: list[str] | tuple[str, ...] | None = None) -> list[Feature]:
+    """The built-in definitions named (in the order given), or all of them in registry order."""
+    return Catalog(FEATURES).resolve(names)
+
+
+def feature_meta(store: Path | str | None = None) -> dict[str, FeatureMeta]:
+    """Metadata of every feature, by name: built-in ones, and the custom sources' families of
+    ``store`` when given."""
+    if store is None:
+        return {f.name: f.meta() for f in FEATURES}
+    from benne.features.engines import DuckDBEngine
+
+    with DuckDBEngine(store) as eng:
+        return eng.catalog().meta()

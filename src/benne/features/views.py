@@ -18,7 +18,9 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["COUNTERPARTY_WINDOW_DAYS", "VIEWS", "View"]
+from benne.sources.custom import CustomSource
+
+__all__ = ["COUNTERPARTY_WINDOW_DAYS", "VIEWS", "View", "custom_view"]
 
 # The counterparties view looks back one year; its features are named ``..._365d``.
 COUNTERPARTY_WINDOW_DAYS = 365
@@ -127,3 +129,18 @@ VIEWS: dict[str, View] = {
              None),
     )
 }
+
+
+def custom_view(cs: CustomSource) -> View:
+    """The view of a custom source: its person, its time as ``t``, amount, categories, numbers."""
+
+    def build(tb: Mapping[str, ir.Table]) -> ir.Table:
+        t = tb[cs.name]
+        cols = {"person_id": t.person_id, "t": t[cs.time]}
+        if cs.amount:
+            cols["amount"] = t[cs.amount]
+        cols.update({c: t[c] for c in (*cs.categories, *cs.numbers)})
+        return t.select(**cols)
+
+    return View(cs.name, (cs.name,), cs.description or f"custom source {cs.name}, on {cs.time}",
+                build)

@@ -27,13 +27,15 @@ from typing import Any
 
 from benne import console
 from benne.exceptions import BenneError, InputError, StoreError
+from benne.ingest.custom import declare_custom_sources
 from benne.ingest.load import ChunkLoader, Counts, scalar
 from benne.ingest.readers import CsvOptions, InputFile, discover, inspect, read_chunks, sha256_file
 from benne.ingest.validate import FUTURE_DAYS, pseudonym
+from benne.sources.custom import CustomSource
 from benne.store import open_store
 
 __all__ = ["FUTURE_DAYS", "MEMORY_LIMIT", "CsvOptions", "FileResult", "IngestResult", "ingest",
-           "pseudonym"]
+           "ingest_mapping", "pseudonym"]
 
 MEMORY_LIMIT = "1GB"
 
@@ -52,6 +54,8 @@ class FileResult:
     corrected: int
     quarantined: int
     duplicates: int
+    other: dict[str, dict[str, int]] = field(default_factory=dict)
+    formats: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,7 +86,7 @@ def _naive_utc(now: datetime | None) -> datetime:
 def _load_file(con: Any, f: InputFile, opts: CsvOptions, now: datetime, key: str | None,
                chunk_rows: int, advance: Any) -> FileResult:
     started = datetime.now(UTC).replace(tzinfo=None)  # wall clock: the log says when it ran
-    digest = sha256_file(f.path)
+    digest = sha256_file(f.original or f.path)
     ingest_id = scalar(con, "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log")
     loader = ChunkLoader(con, f, ingest_id, now, key)
     counts = Counts()
@@ -147,17 +151,23 @@ def ingest(
         raise InputError(f"chunk_rows must be >= 1; got {chunk_rows}.",
                          fix="pass a positive chunk size")
     opts = csv or CsvOptions()
-    stamp = _naive_utc(now)
     files = discover(paths, source, format)
     for f in files:
         inspect(f, opts)
-    key = pseudonymize_key or None
+    return _load_all(files, opts, store, _naive_utc(now), pseudonymize_key or None, chunk_rows)
+
+
+def _load_all(files: Sequence[InputFile], opts: CsvOptions, store: Path | str, stamp: datetime,
+              key: str | None, chunk_rows: int, custom: Sequence[CustomSource] = ()
+              ) -> IngestResult:
+    """Load inspected files in one transaction (declaring ``custom`` sources first)."""
     result = IngestResult()
     con = open_store(store)
     try:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute("BEGIN TRANSACTION")
         try:
+            declare_custom_sources(con, custom)
             with console.task(f"ingesting {len(files)} file(s)") as advance:
                 for f in files:
                     fr = _load_file(con, f, opts, stamp, key, chunk_rows, advance)
@@ -185,4 +195,45 @@ def ingest(
         result.quarantined += fr.quarantined
         result.duplicates += fr.duplicates
         result.ingest_ids.append(fr.ingest_id)
+    return result
+
+
+def ingest_mapping(
+    mapping: Path | str,
+    store: Path | str,
+    *,
+    now: datetime | None = None,
+    pseudonymize_key: str | None = None,
+    chunk_rows: int = 1_000_000,
+) -> IngestResult:
+    """Load every file a mapping file names (docs/mapping.md), in one transaction.
+
+    Each raw file is first staged (columns renamed, values mapped, dates parsed with their
+    format, time zones and currencies converted, constants filled in), then loaded and
+    validated like any other file: refused rows are quarantined with the reason. The custom
+    sources the mapping declares are created in the store and recorded in ``custom_sources``.
+    ``FileResult.other`` counts, per field, the raw values a value map sent to ``other``;
+    ``FileResult.formats`` gives the date format used per field (None = ISO).
+    """
+    import tempfile
+
+    from benne.ingest.mapping import load_mapping, stage_file
+
+    m = load_mapping(mapping)
+    staged = []
+    with tempfile.TemporaryDirectory(prefix="benne-map-") as tmp:
+        with console.stage(f"mapping {len(m.files)} file(s)"):
+            for i, fm in enumerate(m.files):
+                staged.append(stage_file(fm, Path(tmp) / f"{i}.parquet"))
+        files = []
+        for st in staged:
+            f = InputFile(path=st.path, source=st.mapping.source, format="parquet",
+                          name=st.mapping.label, original=st.mapping.path)
+            inspect(f, CsvOptions())
+            files.append(f)
+        result = _load_all(files, CsvOptions(), store, _naive_utc(now), pseudonymize_key or None,
+                           chunk_rows, m.custom)
+    for fr, st in zip(result.files, staged, strict=True):
+        fr.other = {k: dict(v.most_common()) for k, v in st.other.items()}
+        fr.formats = st.formats
     return result

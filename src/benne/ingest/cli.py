@@ -24,7 +24,10 @@ def _delimiter(value: str) -> str:
 
 
 @click.command("ingest")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
+@click.option("--mapping", "mapping", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="A mapping file (TOML): load every raw file it names, mapped "
+                                 "to sources (see docs/mapping.md).")
 @click.option("--source", "source", default=None,
               help="Source of every file (default: each file's name, e.g. orders.csv).")
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -36,8 +39,9 @@ def _delimiter(value: str) -> str:
               help="CSV files have no header line; columns are in schema order.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]), default=None,
               help="Read every file as this format (default: by extension).")
-def ingest_cmd(paths: tuple[str, ...], source: str | None, db: Path | None, delimiter: str,
-               encoding: str, no_header: bool, fmt: str | None) -> None:
+def ingest_cmd(paths: tuple[str, ...], mapping: Path | None, source: str | None,
+               db: Path | None, delimiter: str, encoding: str, no_header: bool,
+               fmt: str | None) -> None:
     """Validate files and load them into the store, quarantining refused rows.
 
     PATH is a file, a folder (every file named after a source, in load order) or a glob.
@@ -46,30 +50,58 @@ def ingest_cmd(paths: tuple[str, ...], source: str | None, db: Path | None, deli
     wins, earlier versions are kept). Set BENNE_PSEUDONYMIZE_KEY to replace raw person
     identifiers by keyed hashes at load.
 
+    With --mapping, the raw files the mapping names are mapped (columns, value maps, date
+    formats, time zone, currency, constants, custom sources) and loaded in one transaction.
+    The command exits 2 when a file had no row loaded (every row refused).
+
     \b
     Example:
       benne ingest simulated/
+      benne ingest --mapping my_platform.toml --db bureau.duckdb
       benne ingest bills.csv --source bills --delimiter ';' --encoding latin-1
       benne --json ingest 'exports/orders-*.parquet' --db bureau.duckdb
     """
     from datetime import UTC, datetime
 
     from benne.config import load_settings
+    from benne.exceptions import InputError
     from benne.ingest import CsvOptions, ingest
 
     settings = load_settings()
     store = db or settings.store
-    result = ingest(
-        list(paths), source, store,
-        now=datetime.now(UTC).replace(tzinfo=None),
-        csv=CsvOptions(delimiter=_delimiter(delimiter), encoding=encoding,
-                       header=not no_header),
-        pseudonymize_key=settings.pseudonymize_key,
-        format=fmt,
-    )
-    lines = [f"{fr.file} ({fr.source}): read {fr.rows_read}, loaded {fr.loaded} "
-             f"({fr.new} new, {fr.corrected} corrected), quarantined {fr.quarantined}, "
-             f"duplicates {fr.duplicates}" for fr in result.files]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    if mapping is not None:
+        if paths or source or fmt:
+            raise InputError("--mapping names the files and their sources itself",
+                             fix="drop the PATHS, --source and --format, or drop --mapping")
+        from benne.ingest import ingest_mapping
+
+        result = ingest_mapping(mapping, store, now=now,
+                                pseudonymize_key=settings.pseudonymize_key)
+    else:
+        if not paths:
+            raise InputError("nothing to load", fix="give file(s), a folder or --mapping FILE")
+        result = ingest(
+            list(paths), source, store,
+            now=now,
+            csv=CsvOptions(delimiter=_delimiter(delimiter), encoding=encoding,
+                           header=not no_header),
+            pseudonymize_key=settings.pseudonymize_key,
+            format=fmt,
+        )
+    lines = []
+    for fr in result.files:
+        lines.append(f"{fr.file} ({fr.source}): read {fr.rows_read}, loaded {fr.loaded} "
+                     f"({fr.new} new, {fr.corrected} corrected), quarantined {fr.quarantined}, "
+                     f"duplicates {fr.duplicates}")
+        for name, fmt_used in fr.formats.items():
+            if fmt_used:
+                lines.append(f"  {name}: dates read as {fmt_used}")
+        for name, counts in fr.other.items():
+            shown = ", ".join(f"{v!r} x{n}" for v, n in list(counts.items())[:5])
+            more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
+            lines.append(f"  {name}: {sum(counts.values())} value(s) not in the value map "
+                         f"stored as 'other': {shown}{more}")
     lines.append(f"total: read {result.rows_read} = loaded {result.loaded} + quarantined "
                  f"{result.quarantined} + duplicates {result.duplicates}, into {store}")
     if result.quarantined:
@@ -77,6 +109,16 @@ def ingest_cmd(paths: tuple[str, ...], source: str | None, db: Path | None, deli
     summary = result.to_dict()
     summary["store"] = str(store)
     console.emit(summary, "\n".join(lines))
+    empty = [fr for fr in result.files if fr.loaded + fr.duplicates == 0]
+    if empty:
+        fr = empty[0]
+        raise InputError(
+            f"nothing was loaded from {fr.file}: "
+            + (f"all {fr.rows_read} row(s) were refused" if fr.rows_read else "it has no rows"),
+            where=f"file {fr.file}" + (f" and {len(empty) - 1} more file(s)"
+                                       if len(empty) > 1 else ""),
+            fix="see why with `benne quarantine --source " + fr.source + "`, fix the file or "
+                "its mapping, and load it again")
 
 
 @click.command("quarantine")

@@ -83,10 +83,12 @@ class InputFile:
     columns: dict[str, str] = field(default_factory=dict)  # schema field -> column in the file
     text_columns: set[str] = field(default_factory=set)  # fields whose file type is a string
     float_columns: set[str] = field(default_factory=set)  # fields stored as floating point
+    name: str | None = None  # what logs and quarantine call the file (default: its path)
+    original: Path | None = None  # the raw file a mapping staged into ``path``
 
     @property
     def label(self) -> str:
-        return self.path.as_posix()
+        return self.name or self.path.as_posix()
 
 
 def _stem(path: Path) -> str:

@@ -8,7 +8,10 @@ check names the row's problem:
    whole numbers, floats finite);
 2. required: the value is empty;
 3. enumeration, minimum and maximum from the schema;
-4. dates and timestamps absurdly in the future: later than ``now`` + 366 days;
+4. dates and timestamps: text must be ISO (``2024-06-30``, ``2024-06-30 22:57:49``; other
+   layouts go through a mapping's formats), nothing before 1900, and nothing after the moment
+   of loading (``now``) except fields that may lie ahead (a bill's due date), which may be up
+   to 366 days after it;
 
 then the source's cross-field rules (``paid before issued``), then references to other sources
 (``unknown person``, ``unknown merchant``), checked against the store's current tables inside the
@@ -29,9 +32,14 @@ from benne.ingest.readers import InputFile
 from benne.sources import Field, Source, duckdb_type
 from benne.store.migrations import quote, record_id_sql
 
-__all__ = ["FUTURE_DAYS", "PROBLEM_SEP", "hmac_sql", "pseudonym", "raw_json_sql", "view_sql"]
+__all__ = ["EARLIEST", "FUTURE_DAYS", "ISO_TEXT", "PROBLEM_SEP", "hmac_sql", "pseudonym",
+           "raw_json_sql", "view_sql"]
 
 FUTURE_DAYS = 366
+EARLIEST = datetime(1900, 1, 1)  # an event before this is a misread date, not history
+OFFSET_TEXT = r":\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)$"
+ISO_TEXT = (r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
+            r"(Z|[+-]\d{2}(:?\d{2})?)?)?")
 PROBLEM_SEP = "\x1f"  # joins field and reason in one CASE result; never in a reason text
 _TYPE_WORD = {"int": "whole number", "float": "number", "bool": "true/false", "date": "date",
               "timestamp": "timestamp", "string": "text"}
@@ -88,6 +96,15 @@ def _typed(f: InputFile, fld: Field, key: str | None) -> str:
         return f"CASE WHEN regexp_full_match({c}, '[+-]?[0-9]+') THEN TRY_CAST({c} AS BIGINT) END"
     if fld.type == "int" and fld.name in f.float_columns:
         return f"CASE WHEN {c} = trunc({c}) THEN TRY_CAST({c} AS BIGINT) END"
+    if fld.type in ("date", "timestamp") and fld.name in f.text_columns:
+        # only ISO text is a date: DuckDB would read 30/6/19 as the year 30; a UTC offset
+        # is applied (a plain cast would drop it), and the moment stored in UTC
+        offset = (f"WHEN regexp_matches({c}, {lit(OFFSET_TEXT)}) THEN "
+                  f"timezone('UTC', TRY_CAST({c} AS TIMESTAMPTZ))")
+        if fld.type == "date":
+            offset += "::DATE"
+        return (f"CASE WHEN NOT regexp_full_match({c}, {lit(ISO_TEXT)}) THEN NULL {offset} "
+                f"ELSE TRY_CAST({c} AS {duckdb_type(fld)}) END")
     return f"TRY_CAST({c} AS {duckdb_type(fld)})"
 
 
@@ -114,10 +131,18 @@ def _checks(source: Source, f: InputFile, now: datetime) -> list[tuple[str, str,
         if fld.maximum is not None:
             out.append((f"{v} > {fld.maximum!r}", fld.name, f"above the maximum {fld.maximum:g}"))
         if fld.type in ("date", "timestamp"):
-            bound = (f"DATE '{horizon:%Y-%m-%d}'" if fld.type == "date"
-                     else f"TIMESTAMP '{horizon:%Y-%m-%d %H:%M:%S.%f}'")
-            out.append((f"{v} > {bound}", fld.name,
-                        f"absurdly in the future (after {horizon:%Y-%m-%d})"))
+            out.append((f"{v} < DATE '{EARLIEST:%Y-%m-%d}'", fld.name,
+                        f"before {EARLIEST.year}: check the date format"))
+            if fld.may_be_ahead:
+                bound = (f"DATE '{horizon:%Y-%m-%d}'" if fld.type == "date"
+                         else f"TIMESTAMP '{horizon:%Y-%m-%d %H:%M:%S.%f}'")
+                out.append((f"{v} > {bound}", fld.name,
+                            f"absurdly in the future (after {horizon:%Y-%m-%d})"))
+            else:
+                bound = (f"DATE '{now:%Y-%m-%d}'" if fld.type == "date"
+                         else f"TIMESTAMP '{now:%Y-%m-%d %H:%M:%S.%f}'")
+                out.append((f"{v} > {bound}", fld.name,
+                            f"after the moment of loading ({now:%Y-%m-%d %H:%M})"))
     for rule in source.rules:
         # a violated rule is NULL-safe: it fires only when both sides are present
         out.append((f"NOT ({quote(rule.left)} {rule.op} {quote(rule.right)})", rule.left,

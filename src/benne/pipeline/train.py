@@ -82,7 +82,7 @@ def train_from_store(
     chosen = get_rule(rule, horizon_months=horizon_months)
     train, oot = frames_from_store(store, as_of, oot_as_of, rule=rule,
                                    horizon_months=horizon_months, engine=engine, lake=lake)
-    meta = feature_meta()
+    meta = feature_meta(store)  # built-in features and the store's custom sources
     dropped = [n for n, m in meta.items() if m.dimension in without]
     s = _settings(settings, train, dropped)
     models = train_models(train, "bad", meta, oot_frame=oot, settings=s, challenger=challenger,
@@ -133,7 +133,7 @@ def train_from_observations(
             raise InputError(f"--oot-as-of {oot_from:%Y-%m-%d} leaves "
                              f"{'no training' if frame.empty else 'no out-of-time'} rows",
                              where=source, fix="pick a date inside the observations' period")
-    meta = feature_meta()
+    meta = feature_meta(store)  # built-in features and the store's custom sources
     dropped = [n for n, m in meta.items() if m.dimension in without]
     s = _settings(settings, frame, dropped)
     models = train_models(frame, target, meta, oot_frame=oot, settings=s, challenger=challenger,

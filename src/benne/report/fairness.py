@@ -23,6 +23,7 @@ from benne.report import metrics
 __all__ = [
     "AGE_BANDS",
     "MIN_GROUP",
+    "UNAVAILABLE",
     "age_band",
     "group_table",
     "protected_groups",
@@ -39,6 +40,7 @@ AGE_BANDS: tuple[tuple[int, str], ...] = (
 )
 _OLDEST = "56+"
 _MISSING = "missing"
+UNAVAILABLE = "not in the data"  # the one group of a protected attribute the data lacks
 
 
 def age_band(ages: pd.Series) -> pd.Series:
@@ -62,10 +64,22 @@ def protected_groups(
 ) -> dict[str, pd.Series]:
     """Group labels per protected attribute, keyed by the name shown in the report.
 
-    ``birth_year`` becomes ``age band`` (needs ``as_of``); other columns keep their names.
+    ``birth_year`` becomes ``age band`` (needs ``as_of``); other columns keep their names. A
+    protected field of the schemas that the data lacks, or a column with no value at all, is
+    reported as ``<name> (unavailable)`` with one group, so the report says which protected
+    attributes could not be measured instead of measuring placeholders.
     """
+    from benne.sources import SOURCES
+
+    schema_protected = {f.name for src in SOURCES.values() for f in src.fields if f.protected}
     out: dict[str, pd.Series] = {}
     for col in protected:
+        if (col in schema_protected and col not in frame.columns) or (
+                col in frame.columns and frame[col].isna().all()):
+            # the data holds no value of it: say so rather than group everyone as "missing"
+            out[f"{col} (unavailable)"] = pd.Series(UNAVAILABLE, index=frame.index,
+                                                    dtype=object)
+            continue
         if col not in frame.columns:
             raise InputError(
                 f"protected column {col!r} is not in the data",

@@ -135,9 +135,10 @@ def report_from_model(
     A ``thin_file`` column in ``data`` (the pipeline's frames have one) gives the thin-file and
     thick-file section; ``latent`` names a column of latent truth to rank-correlate with.
 
-    ``protected`` defaults to the sources' protected fields (gender, birth year, region) that
-    the data holds. ``generated_at`` defaults to a description of the inputs (file name,
-    content hash, model version) rather than the clock, so the same inputs give the same file.
+    ``protected`` defaults to the sources' protected fields (gender, birth year, region); those
+    the data lacks are reported as unavailable. ``generated_at`` defaults to a description of
+    the inputs (file name, content hash, model version) rather than the clock, so the same
+    inputs give the same file.
     """
     from benne.models import load_model, read_table
 
@@ -151,7 +152,7 @@ def report_from_model(
         raise InputError(f"the data has no target column {target!r}", where=f"column {target}",
                          fix="name the 0/1 bad column with --target")
     if protected is None:
-        protected = [c for c in _schema_protected() if c in frame.columns]
+        protected = _schema_protected()  # those the data lacks are reported as unavailable
     features = model_features(models)
     meta = {f: models.metas[f] for f in features if f in models.metas}
     version = models.model_version

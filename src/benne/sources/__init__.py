@@ -65,6 +65,8 @@ class Field:
     references: str | None = None  # "source.field" that must exist
     protected: bool = False  # kept for fairness reports, never a model input by default
     personal: bool = False  # may be pseudonymised at load (BENNE_PSEUDONYMIZE_KEY)
+    money: bool = False  # an amount of money: a mapping converts it to the reporting currency
+    may_be_ahead: bool = False  # may lie after the moment of loading (a due date)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def _f(name: str, type_: LogicalType, description: str, **kw: Any) -> Field:
     return Field(name=name, type=type_, description=description, **kw)
 
 
+OTHER = "other"  # where a mapping sends values its value map does not name
 ORDER_CATEGORIES = (
     "groceries",
     "electronics",
@@ -158,12 +161,16 @@ _add(
             _f("person_id", "string", "Stable person identifier (pseudonymous).", personal=True),
             _f("registered_at", "timestamp", "When the person opened their platform account."),
             _f("real_name_verified", "bool", "Whether the real name was verified against an ID."),
-            _f("birth_year", "int", "Year of birth.", minimum=1900, maximum=2020, protected=True),
-            _f("gender", "string", "Self-declared gender.", enum=GENDERS, protected=True),
-            _f("region", "string", "Region of residence at registration.", protected=True),
+            _f("birth_year", "int", "Year of birth; may be absent.", minimum=1900,
+               maximum=2020, protected=True, required=False),
+            _f("gender", "string", "Self-declared gender; may be absent.", enum=GENDERS,
+               protected=True, required=False),
+            _f("region", "string", "Region of residence at registration; may be absent.",
+               protected=True, required=False),
             _f("phone_number_since", "date", "Since when the person holds their phone number.",
                required=False),
-            _f("device_os", "string", "Operating system of the main device.", enum=DEVICE_OS,
+            _f("device_os", "string", "Operating system of the main device.",
+               enum=DEVICE_OS,
                required=False),
             _f("email_domain", "string", "Domain of the registered e-mail address.",
                required=False),
@@ -199,8 +206,9 @@ _add(
                personal=True),
             _f("merchant_id", "string", "The shop sold from, when known.", required=False),
             _f("ordered_at", "timestamp", "When the order was placed."),
-            _f("amount", "float", "Order value in the platform currency.", minimum=0),
-            _f("category", "string", "Product category.", enum=ORDER_CATEGORIES),
+            _f("amount", "float", "Order value in the platform currency.", minimum=0,
+               money=True),
+            _f("category", "string", "Product category.", enum=(*ORDER_CATEGORIES, OTHER)),
             _f("status", "string", "Outcome of the order.",
                enum=("delivered", "returned", "cancelled")),
             _f("hour", "int", "Local hour of day the order was placed.", minimum=0, maximum=23),
@@ -218,10 +226,10 @@ _add(
             _f("bill_id", "string", "Bill identifier."),
             _f("person_id", "string", "Who owes the bill.", references="identity.person_id",
                personal=True),
-            _f("biller_type", "string", "Kind of bill.", enum=BILLER_TYPES),
-            _f("issued_at", "date", "Date the bill was issued."),
-            _f("due_at", "date", "Date payment is due."),
-            _f("amount", "float", "Amount billed.", minimum=0),
+            _f("biller_type", "string", "Kind of bill.", enum=(*BILLER_TYPES, OTHER)),
+            _f("issued_at", "date", "Date the bill was issued, when known.", required=False),
+            _f("due_at", "date", "Date payment is due.", may_be_ahead=True),
+            _f("amount", "float", "Amount billed.", minimum=0, money=True),
             _f("paid_at", "date", "Date paid; empty while unpaid.", required=False),
         ),
         rules=(
@@ -241,7 +249,7 @@ _add(
             _f("person_id", "string", "The saver.", references="identity.person_id",
                personal=True),
             _f("at", "date", "Date of the snapshot."),
-            _f("balance", "float", "Balance held.", minimum=0),
+            _f("balance", "float", "Balance held.", minimum=0, money=True),
         ),
     )
 )
@@ -258,7 +266,7 @@ _add(
                personal=True),
             _f("to_person", "string", "Payee.", references="identity.person_id", personal=True),
             _f("at", "timestamp", "When the payment was made."),
-            _f("amount", "float", "Amount paid.", minimum=0),
+            _f("amount", "float", "Amount paid.", minimum=0, money=True),
         ),
         person_field="from_person",
     )
@@ -274,10 +282,13 @@ _add(
             _f("account_id", "string", "Credit account identifier."),
             _f("person_id", "string", "The borrower.", references="identity.person_id",
                personal=True),
-            _f("product", "string", "Kind of credit product.", enum=CREDIT_PRODUCTS),
+            _f("product", "string", "Kind of credit product.",
+               enum=(*CREDIT_PRODUCTS, OTHER)),
             _f("statement_at", "date", "Statement date."),
-            _f("limit", "float", "Credit limit or loan principal.", minimum=0),
-            _f("balance", "float", "Balance owed at the statement.", minimum=0),
+            _f("limit", "float", "Credit limit or loan principal.", minimum=0,
+               money=True),
+            _f("balance", "float", "Balance owed at the statement.", minimum=0,
+               money=True),
             _f("days_past_due", "int", "Days the oldest unpaid amount is overdue.", minimum=0,
                maximum=3650),
             _f("status", "string", "Account status at the statement.", enum=CREDIT_STATUSES),
@@ -296,7 +307,8 @@ _add(
             _f("owner_person_id", "string", "The person who owns the shop.",
                references="identity.person_id", personal=True),
             _f("opened_at", "date", "Date the shop opened."),
-            _f("category", "string", "What the shop sells.", enum=MERCHANT_CATEGORIES),
+            _f("category", "string", "What the shop sells.",
+               enum=(*MERCHANT_CATEGORIES, OTHER)),
         ),
         person_field="owner_person_id",
     )
@@ -311,7 +323,7 @@ _add(
         fields=(
             _f("merchant_id", "string", "The shop.", references="merchants.merchant_id"),
             _f("day", "date", "The trading day."),
-            _f("gmv", "float", "Gross merchandise value sold.", minimum=0),
+            _f("gmv", "float", "Gross merchandise value sold.", minimum=0, money=True),
             _f("orders", "int", "Orders received.", minimum=0),
             _f("refunds", "int", "Orders refunded.", minimum=0),
             _f("rating", "float", "Average customer rating that day.", minimum=1, maximum=5,

@@ -135,7 +135,8 @@ def export_lake(store_path: Path | str, lake_dir: Path | str) -> dict[str, Path]
     """Write each source table's current rows to ``<lake>/<source>.parquet``.
 
     ``excluded_records`` and ``scores_history`` are written too, because a feature engine
-    reading the lake needs them. Rows are ordered by ``_record_id`` so the same store always
+    reading the lake needs them, and so are custom sources with their ``custom_sources``
+    declarations. Rows are ordered by ``_record_id`` so the same store always
     gives the same files.
     """
     lake = Path(lake_dir)
@@ -143,9 +144,13 @@ def export_lake(store_path: Path | str, lake_dir: Path | str) -> dict[str, Path]
     out: dict[str, Path] = {}
     con = open_store(store_path, read_only=True)
     try:
-        for name in [*SOURCES, "excluded_records", "scores_history"]:
+        from benne.ingest.custom import read_custom_sources
+
+        custom = [c.name for c in read_custom_sources(con)]
+        extra = ["custom_sources"] if custom else []
+        for name in [*SOURCES, *custom, "excluded_records", "scores_history", *extra]:
             target = lake / f"{name}.parquet"
-            order = "_record_id" if name in SOURCES else "ALL"
+            order = "_record_id" if name in SOURCES or name in custom else "ALL"
             escaped = str(target).replace("'", "''")
             con.execute(
                 f"COPY (SELECT * FROM {quote(name)} ORDER BY {order}) "
