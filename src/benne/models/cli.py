@@ -41,6 +41,11 @@ def _names(text: str | None) -> tuple[str, ...]:
 @click.option("--special-values", default="", help="Codes that are not values, e.g. =-7,-8,-9.")
 @click.option("--exclude", default="", help="Columns that are not features (ids), comma list.")
 @click.option("--allow-protected", is_flag=True, help="Let protected attributes be features.")
+@click.option("--others-data", is_flag=True,
+              help="Let in the features built from other people's credit records or scores.")
+@click.option("--columns", "columns", type=click.Path(path_type=Path),
+              help="Column dictionary of --table (CSV or TOML: column, description, tip, "
+                   "dimension) for the reason texts.")
 @click.option("--no-challenger", is_flag=True, help="Train the scorecard only.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of every split.")
 @click.option("--without-dimension", "without", multiple=True,
@@ -49,8 +54,8 @@ def _names(text: str | None) -> tuple[str, ...]:
               help="Leave a dimension's features out (store mode), e.g. relationships.")
 def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.datetime | None,
           oot_as_of: dt.datetime | None, out: Path | None, special_values: str, exclude: str,
-          allow_protected: bool, no_challenger: bool, seed: int,
-          without: tuple[str, ...]) -> None:
+          allow_protected: bool, others_data: bool, columns: Path | None, no_challenger: bool,
+          seed: int, without: tuple[str, ...]) -> None:
     """Train the scorecard and its LightGBM challenger and write the model folder.
 
     From the store, features as of --as-of are joined with the 90+ days-past-due labels of the
@@ -70,11 +75,14 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
 
     if table is not None and db is not None:
         raise InputError("give either --table or --db, not both", fix="pick one data source")
+    if columns is not None and table is None:
+        raise InputError("--columns describes the columns of a flat table (--table)",
+                         fix="the store's features have their own descriptions; drop --columns")
     if table is not None and without:
         raise InputError("--without-dimension needs features from the store (--db)",
                          fix="use --exclude COL,... to leave columns of a flat table out")
     settings = TrainSettings(special_values=_numbers(special_values), exclude=_names(exclude),
-                             allow_protected=allow_protected, seed=seed)
+                             allow_protected=allow_protected, others_data=others_data, seed=seed)
     extra: dict[str, object] = {}
     meta = None
     if table is not None:
@@ -82,6 +90,10 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
             raise InputError("--table needs --target", fix="name the 0/1 target column")
         with console.stage(f"reading {table.name}"):
             frame = read_table(table)
+        if columns is not None:
+            from benne.models.reasons import read_column_dictionary
+
+            meta = read_column_dictionary(columns)
         oot = None
         extra["training_data"] = {"table": table.name, "target": target}
     else:
@@ -101,7 +113,8 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
         settings = TrainSettings(special_values=settings.special_values,
                                  exclude=tuple(dict.fromkeys(settings.exclude + dropped
                                                              + ("person_id", "as_of"))),
-                                 allow_protected=allow_protected, seed=seed)
+                                 allow_protected=allow_protected, others_data=others_data,
+                                 seed=seed)
         if without:
             extra["without_dimensions"] = list(without)
         extra["training_window"] = {

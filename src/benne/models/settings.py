@@ -33,6 +33,7 @@ __all__ = [
     "TrainSettings",
     "band_of",
     "band_pd_ranges",
+    "is_others_data",
     "is_protected",
 ]
 
@@ -48,6 +49,17 @@ PROTECTED_NAMES = frozenset({
     "birth_year", "gender", "region", "sex", "age", "age_band", "race", "ethnicity",
     "religion", "nationality", "marital_status",
 })
+
+
+# Features built from *other* people's credit records or scores (the counterparties' delinquency,
+# their earlier scores) carry the prefix below: data those people never agreed to share. They
+# enter a model only when asked (``others_data``).
+OTHERS_DATA_MARK = "__counterparty_"
+
+
+def is_others_data(column: str) -> bool:
+    """Whether a column is built from other people's credit records or scores."""
+    return OTHERS_DATA_MARK in column.lower()
 
 
 def is_protected(column: str) -> bool:
@@ -141,7 +153,9 @@ class TrainSettings:
     column with direction ``"auto"`` and at most ``max_codes`` distinct integer values is
     binned as codes (grouped by bad rate), 0 turns that off.
     ``exclude`` names columns that are never features (ids); ``allow_protected`` lets protected
-    attributes in (off by default). ``holdout_share`` is what :func:`train_models` keeps aside
+    attributes in (off by default); ``others_data`` lets in the features built from other
+    people's credit records or scores (off by default: see :func:`is_others_data`).
+    ``holdout_share`` is what :func:`train_models` keeps aside
     for validation metrics; ``calibration_share`` is the part of the challenger's training rows
     used for early stopping and Platt calibration. ``threads`` is fixed so LightGBM is
     deterministic; it defaults to 1 because OpenMP threads that share cores with other busy
@@ -160,6 +174,7 @@ class TrainSettings:
     max_codes: int = 12
     exclude: tuple[str, ...] = ()
     allow_protected: bool = False
+    others_data: bool = False
     seed: int = 0
     holdout_share: float = 0.25
     calibration_share: float = 0.2

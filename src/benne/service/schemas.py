@@ -123,6 +123,9 @@ class ReasonOut(BaseModel):
     text: str
     tip: str | None = None
     feature: str | None = None
+    what_if: int | None = Field(
+        None, description="The score with this one feature in its best range, from the "
+                          "scorecard's points (exactly what rescoring with it moved gives).")
 
 
 class ScoreRunOut(BaseModel):
