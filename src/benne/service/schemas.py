@@ -21,7 +21,10 @@ __all__ = [
     "ErrorOut",
     "MeDataOut",
     "MeScoreOut",
+    "NoticeFactor",
+    "NoticeOut",
     "PartnerScoreOut",
+    "PopulationOut",
     "Purpose",
     "ReasonOut",
     "ScoreRunOut",
@@ -183,3 +186,40 @@ class AuditVerifyOut(BaseModel):
     count: int
     first_broken_seq: int | None
     reason: str | None
+
+
+class NoticeFactor(BaseModel):
+    code: str
+    text: str
+
+
+class NoticeOut(BaseModel):
+    """An adverse-action notice, as sent to the partner and shown to the person."""
+
+    notice_id: int
+    person_id: str
+    partner_id: str
+    partner_name: str | None = None
+    purpose: str
+    issued_at: UtcDateTime
+    as_of: date
+    model_version: str
+    score: int
+    band: str
+    scale_min: int
+    scale_max: int
+    key_factors: list[NoticeFactor] = Field(max_length=4)
+    bureau_name: str
+    bureau_contact: str
+    dispute_answer_days: int
+    rights: list[str]
+
+
+class PopulationOut(BaseModel):
+    """The spread (10th-90th percentiles) of the score and each dimension in the latest run."""
+
+    as_of: date
+    people: int
+    score: dict[str, float] | None
+    dimensions: dict[str, dict[str, float] | None]
+

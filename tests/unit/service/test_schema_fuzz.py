@@ -78,6 +78,7 @@ def test_schema_documents_every_route(api_schema: schemathesis.BaseSchema,
     paths = fuzz_world.client.get("/openapi.json").json()["paths"]
     assert set(paths) == {"/v1/consents", "/v1/consents/{consent_id}", "/v1/scores/{person_id}",
                           "/v1/me/score", "/v1/me/data", "/v1/me/disputes", "/v1/me/access-log",
-                          "/v1/audit/verify"}
+                          "/v1/audit/verify", "/v1/scores/{person_id}/notice",
+                          "/v1/me/notices", "/v1/population"}
     assert fuzz_world.client.get("/docs").status_code == 200
 
