@@ -56,3 +56,24 @@ def test_a_column_dictionary_gives_flat_columns_real_texts(tmp_path) -> None:
                          for t in texts)
     assert not any("Your value of late_payments" in str(t)
                    for t in out["reason_1_text"].astype(object))
+
+
+def test_the_report_measures_what_others_data_adds_and_whom_it_costs(tmp_path) -> None:
+    from benne.models import save_model
+    from benne.report.model import report_from_model
+
+    frame = _frame()
+    frame["gender"] = np.where(frame["transfers__counterparty_delinquent_share_365d"] > 0.7,
+                               "f", "m")
+    on = train_models(frame, "bad", settings=TrainSettings(others_data=True), challenger=False)
+    save_model(on, tmp_path / "on")
+    fa = report_from_model(tmp_path / "on", frame, protected=["gender"], n_boot=10).fairness
+    assert fa["others_features"] == ["transfers__counterparty_delinquent_share_365d"]
+    od = fa["others_data"]
+    assert od["auc_on"] > od["auc_off"]                      # what they add
+    per = {g["group"]: g for g in od["groups"]}
+    assert per["f"]["approval_off"] > per["f"]["approval_on"]  # whom they cost
+    off = train_models(frame, "bad", challenger=False)
+    save_model(off, tmp_path / "off")
+    fa = report_from_model(tmp_path / "off", frame, protected=["gender"], n_boot=10).fairness
+    assert "others_data" not in fa and fa["others_features"] == []

@@ -161,7 +161,9 @@ def population(request: Request, auth: PersonCredentials) -> PopulationOut:
         if latest is None:
             raise NotFoundError("no scores are held yet", fix="check again after the next run")
         count = session.execute(select(func.count()).where(Score.as_of == latest)).scalar()
-        cache = request.app.state.__dict__.setdefault("population_cache", {})
+        cache = getattr(request.app.state, "population_cache", None)
+        if cache is None:
+            cache = request.app.state.population_cache = {}
         key = (latest, count)
         if key not in cache:
             cols = [Score.score] + [getattr(Score, dimension_column(d)) for d in DIMENSIONS]
