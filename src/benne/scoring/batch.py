@@ -82,7 +82,7 @@ class _Scorecard:
     Everything per row happens in :meth:`block`, so it all runs on the thread pool: bins,
     points, pd, band, dimension sub-scores, the top reasons and their what-if scores. A value
     reason's text is a look-up by (feature, the person's bin) in a table of every text the
-    scorecard can give (:func:`benne.scoring.reasons.value_texts`); a feature whose value is
+    scorecard can give (:class:`benne.scoring.reasons.ReasonTables`); a feature whose value is
     missing gives no value reason: its points lost go to its source's missing-data reason
     ("no credit record yet"), summed over the source's features, whose texts are written after
     the blocks for the (source, points) pairs that occur.
@@ -114,8 +114,7 @@ class _Scorecard:
         self.pd = np.empty(n, dtype=np.float64)
         self.dim_score = {d: np.empty(n, dtype=np.float64) for d in self.span}
         self.reason = np.empty((MAX_REASONS, n), dtype=np.int16)
-        self.lost = np.empty((MAX_REASONS, n), dtype=np.int32)
-        self.bin = np.empty((MAX_REASONS, n), dtype=np.int16)
+        self.slot = np.empty((MAX_REASONS, n), dtype=np.int32)
         self.what_if = np.empty((MAX_REASONS, n), dtype=np.int32)
 
     def block(self, start: int, stop: int) -> None:
@@ -138,7 +137,7 @@ class _Scorecard:
             col = self.cols[j][start:stop]
             small = f.binner.bin_index(col) if f.numeric_input else col
             idx = small.astype(np.intp)
-            bins[j] = idx
+            bins[j] = small
             d = self.dim[j]
             into = acc[d] if d >= 0 else total
             np.add(into, np.take(self.points[j], idx, out=pts), out=into)
@@ -146,7 +145,7 @@ class _Scorecard:
             top.add_keys(np.take(self.keys[j], idx, out=key))
             if t.missing_lost[j] > 0:
                 into = missing[t.source_of[j]]
-                np.add(into, np.where(idx == f.binner.n_bins_, t.missing_lost[j], 0), out=into)
+                np.add(into, np.take(t.missing_table[j], idx, out=pts), out=into)
             if d >= 0:
                 present[d] |= small != f.binner.n_bins_
         for g, lost in enumerate(missing):
@@ -163,9 +162,9 @@ class _Scorecard:
         for i in range(len(feature)):
             f_i = feature[i]
             self.reason[i, start:stop] = f_i
-            self.lost[i, start:stop] = lost[i]
-            value = (f_i >= 0) & (f_i < self.k)
-            self.bin[i, start:stop] = np.where(value, bins[np.where(value, f_i, 0), cols], -1)
+            value = f_i < self.k   # a feature (or none), not a missing-data reason
+            self.slot[i, start:stop] = np.where(value, bins[np.where(value, f_i, 0), cols],
+                                                lost[i])
             self.what_if[i, start:stop] = np.where(
                 f_i >= 0, np.clip(total + lost[i], self.sc.scale.min, self.sc.scale.max), -1)
 
@@ -180,7 +179,7 @@ class _Scorecard:
             list(pool.map(lambda s: self.block(s, min(s + BLOCK, n)), starts))
 
     def reason_columns(self) -> dict[str, object]:
-        return self.tables.columns(self.reason, self.lost, self.bin, self.what_if)
+        return self.tables.columns(self.reason, self.slot, self.what_if)
 
 
 def score_frame(

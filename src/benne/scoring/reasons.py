@@ -208,10 +208,6 @@ class ReasonTables:
             lost = lost.copy()
             lost[miss] = 0
             self.value_lost.append(lost)
-            code = missing_code(f.name)
-            if code not in self.sources:
-                self.sources.append(code)
-            self.source_of.append(self.sources.index(code))
             tips = _tips(f)
             self.tips.append(tips)
             reason = models.reasons[models.code_of(f.name)]
@@ -223,43 +219,57 @@ class ReasonTables:
                                       int(lost[b]), generic)
                     id_of[b] = texts.setdefault(text, len(texts))
             ids.append(id_of)
-        self.value_texts = list(texts)
-        self.offset = np.cumsum([0] + [len(x) for x in ids[:-1]]).astype(np.intp)
-        self.value_id = (np.concatenate(ids) if ids else np.empty(0, dtype=np.int32))
-        self.missing_reasons: list[Reason] = [models.reasons[c] for c in self.sources]
+        # a source is a missing-data reason only when some feature of it loses points when
+        # missing; the others never give one and cost nothing in the block loop
+        for f, ml in zip(sc.features, self.missing_lost, strict=True):
+            code = missing_code(f.name)
+            if ml > 0 and code not in self.sources:
+                self.sources.append(code)
+            self.source_of.append(self.sources.index(code) if ml > 0 else -1)
         sums = np.zeros(len(self.sources), dtype=np.int64)
         for j, v in enumerate(self.missing_lost):
-            sums[self.source_of[j]] += v
+            if v > 0:
+                sums[self.source_of[j]] += v
+        self.missing_table = []   # per feature: the points lost at each bin when missing
+        for f, ml in zip(sc.features, self.missing_lost, strict=True):
+            t = np.zeros(len(f.points), dtype=np.int32)
+            t[f.binner.n_bins_] = ml
+            self.missing_table.append(t)
+        self.missing_reasons: list[Reason] = [models.reasons[c] for c in self.sources]
         self.max_lost = int(max([int(x.max()) for x in self.value_lost] + [int(sums.max())
                                                                            if len(sums) else 0]))
         self.n_reasons = self.k + len(self.sources)
         self.codes = [models.code_of(n) for n in sc.feature_names] + self.sources
+        # one text table for every reason: row = reason, column = the person's bin (a value
+        # reason) or the points lost (a missing-data reason, whose text depends only on them)
+        self.width = max([len(x) for x in ids] + [int(sums.max()) + 1 if len(sums) else 1])
+        table = np.full((self.n_reasons, self.width), -1, dtype=np.int32)
+        for j, id_of in enumerate(ids):
+            table[j, :len(id_of)] = id_of
+        for g, reason in enumerate(self.missing_reasons):
+            for v in range(1, int(sums[g]) + 1):
+                table[self.k + g, v] = texts.setdefault(missing_text(reason, v), len(texts))
+        self.texts = list(texts)
+        self.text_table = np.append(table.reshape(-1), -1)   # index -1: no reason
         self.models = models
 
     def tip(self, feature: int, bin_index: int) -> Tip | None:
         """The tip of a person in bin ``bin_index`` of feature ``feature`` (None: no loss)."""
         return self.tips[feature].get(int(bin_index))
 
-    def columns(self, reason: np.ndarray, lost: np.ndarray, bins: np.ndarray,
-                what_if: np.ndarray) -> dict[str, Any]:
-        """``reason_i``, ``reason_i_text`` and ``reason_i_what_if`` from ``(n, rows)`` arrays."""
-        texts = list(self.value_texts)
-        tid = np.full(reason.shape, -1, dtype=np.int32)
-        value = (reason >= 0) & (reason < self.k)
-        r = np.where(value, reason, 0).astype(np.intp)
-        b = np.where(value, bins, 0).astype(np.intp)
-        if self.value_id.size:
-            np.putmask(tid, value, self.value_id[self.offset[r] + b])
-        grp = reason >= self.k
-        if grp.any():
-            width = int(lost.max()) + 1
-            pair = (reason[grp].astype(np.int64) - self.k) * width + lost[grp]
-            uniq, inv = np.unique(pair, return_inverse=True)
-            base = len(texts)
-            for p in uniq:
-                g, v = divmod(int(p), width)
-                texts.append(missing_text(self.missing_reasons[g], v))
-            tid[grp] = base + inv.reshape(-1)
+    def columns(self, reason: np.ndarray, slot: np.ndarray, what_if: np.ndarray
+                ) -> dict[str, Any]:
+        """``reason_i``, ``reason_i_text`` and ``reason_i_what_if`` from ``(n, rows)`` arrays:
+        the reason index, its slot in the text table (the bin, or the points lost for
+        missing data) and the what-if score (-1: none). Only texts that occur become
+        categories, in table order."""
+        at = reason.astype(np.int64) * self.width + slot
+        np.putmask(at, reason < 0, -1)
+        tid = self.text_table[at]
+        used = np.bincount(tid[tid >= 0], minlength=len(self.texts)) > 0
+        remap = np.append(np.cumsum(used) - 1, -1).astype(np.int32)
+        tid = remap[tid]
+        texts = [t for t, u in zip(self.texts, used, strict=True) if u]
         return _columns(reason, tid, what_if, self.codes, texts)
 
     def challenger_columns(self, feature: np.ndarray, lost: np.ndarray, names: Sequence[str],
