@@ -239,6 +239,8 @@ def range_text(lower: float | None, upper: float | None, label: str) -> str:
     missing bin is "none on record"."""
     if label == "missing":
         return "none on record"
+    if label == "unseen":
+        return "a value the model has not seen"
     if lower is None or upper is None or (isinstance(lower, float) and math.isnan(lower)):
         return label
     lo, hi = float(lower), float(upper)

@@ -288,13 +288,16 @@ class ReasonTables:
         src_idx = np.asarray(src_of + [-1], dtype=np.int32)
         reason = feature.astype(np.int32).copy()
         rows = np.arange(feature.shape[1])
+        isna: dict[int, np.ndarray] = {}
         for i in range(feature.shape[0]):
             f = feature[i]
             has = f >= 0
             miss = np.zeros(len(f), dtype=bool)
             for j in np.unique(f[has]):
                 at = has & (f == j)
-                miss[at] = frame[names[int(j)]].isna().to_numpy()[rows[at]]
+                if int(j) not in isna:
+                    isna[int(j)] = frame[names[int(j)]].isna().to_numpy()
+                miss[at] = isna[int(j)][rows[at]]
             reason[i] = np.where(miss, src_idx[np.where(has, f, -1)], f)
         # a source named twice in a row keeps its first (largest) place
         for i in range(1, reason.shape[0]):
