@@ -65,7 +65,7 @@ def rights(settings: Settings) -> list[str]:
         "You can see who asked for your score and why, and revoke any consent you gave, at "
         "any time.",
         "The lender, not the bureau, took the decision; the bureau can tell you what your "
-        "score rests on, and the key factors below are the ones that cost you most.",
+        "score rests on; the key factors of this notice are the ones that cost you most.",
     ]
 
 
