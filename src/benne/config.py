@@ -67,6 +67,14 @@ class Settings(BaseSettings):
         None, description="The audit log's signing key file (default: beside a SQLite database, "
                           "<name>.audit-key; else benne-audit.key).")
     config_path: Path | None = Field(None, description="The benne.toml these came from.")
+    bureau_name: str = Field("benne credit bureau",
+                             description="The bureau's name on adverse-action notices.")
+    bureau_contact: str = Field("Write to the bureau's data protection office, or dispute "
+                                "online on your benne page.",
+                                description="How a person reaches the bureau (notices).")
+    dispute_answer_days: int = Field(30, ge=1, le=365,
+                                     description="Days within which the bureau answers a "
+                                                 "dispute (stated on notices).")
 
     @field_validator("database_url")
     @classmethod

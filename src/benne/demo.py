@@ -14,13 +14,10 @@ The demo's timeline (defaults: 27 months of data from 2023-10-01):
 - ``end`` = start + months (2026-01-01): everyone is scored again on all the data. This is the
   score people see.
 
-The counterparties' prior-score features read the store's ``scores_history``; the first model
-of a new bureau has no earlier run to read, so they enter a model at its first retraining after
-a scoring run (the demo trains once, so its champion has none).
-
-The report's approval cutoff is 550 ("fair" and above): at 600 points for 50:1 odds, a
-population with a 6% bad rate centres near 530, and a cutoff only a few percent pass would make
-the approval-rate fairness measures meaningless.
+The counterparties' credit and prior-score features read other people's data; they enter a
+model only when asked (``TrainSettings.others_data``), so the demo's champion has none. The
+report judges fairness at the band edges that approve 5-95% of people and at the cut-off that
+approves half of them.
 
 The work folder holds ``sources/`` (simulated files), ``benne.duckdb`` (the store),
 ``features/``, ``models/champion/``, ``scores.parquet``, ``report.html``, ``service.sqlite`` and a
@@ -43,7 +40,6 @@ from benne.dates import add_months
 __all__ = ["DemoResult", "add_months", "run_demo"]
 
 DEMO_PURPOSE = "lending"
-REPORT_CUTOFF = 550
 
 
 @dataclass
@@ -213,7 +209,7 @@ def run_demo(
         base.to_parquet(base_path, index=False)
         report_from_model(paths["model"], data_path, target="bad", baseline=base_path,
                           protected=["gender", "birth_year", "region"], out=paths["report"],
-                          cutoff=REPORT_CUTOFF, latent="creditworthiness")
+                          latent="creditworthiness")
 
     url = f"sqlite:///{paths['service_db']}"
     with stage("service", "loading scores into the service and creating demo credentials"):

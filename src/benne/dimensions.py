@@ -13,7 +13,14 @@ from typing import Literal
 
 from benne.exceptions import ConfigError
 
-__all__ = ["DIMENSIONS", "DIMENSION_LABELS", "Direction", "FeatureMeta", "dimension_column"]
+__all__ = [
+    "DIMENSIONS",
+    "DIMENSION_DATA_HINTS",
+    "DIMENSION_LABELS",
+    "Direction",
+    "FeatureMeta",
+    "dimension_column",
+]
 
 DIMENSIONS: tuple[str, ...] = (
     "credit_history",
@@ -29,6 +36,20 @@ DIMENSION_LABELS: dict[str, str] = {
     "fulfilment": "Fulfilment capacity",
     "identity": "Identity characteristics",
     "relationships": "Interpersonal relationships",
+}
+
+# What would give a dimension data, for a person who has none in it.
+DIMENSION_DATA_HINTS: dict[str, str] = {
+    "credit_history": "No credit record yet: a small credit product in your name (a phone "
+                      "contract, a store card) paid on time gives this dimension data.",
+    "behaviour": "No purchases on record yet: everyday purchases on the platform give this "
+                 "dimension data.",
+    "fulfilment": "No bills, savings or shop on record yet: a bill in your own name paid on "
+                  "time, or a savings account, gives this dimension data.",
+    "identity": "No identity details on record yet: verifying your name and registering your "
+                "phone number and address give this dimension data.",
+    "relationships": "No transfers on record yet: paying and being paid by the people you deal "
+                     "with through your wallet gives this dimension data.",
 }
 
 Direction = Literal["increasing", "decreasing", "auto"]

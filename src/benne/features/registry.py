@@ -14,9 +14,10 @@ someone is short of money (informal lending); so receiving more is riskier, and 
 going both ways with the same people (borrowing and paying back). *Homophily*: people send
 money mostly within their own circle, whose members share much of their financial health; so
 the counterparties' own credit records, as the bureau knew them strictly before as-of, say
-something about the person. Directions were checked on the simulated population (each feature's
-information value with its direction against the opposite one); no relationships feature reads
-the person's own credit record.
+something about the person; those features read data the counterparties never agreed to share,
+so a model uses them only when asked (``TrainSettings.others_data``). Directions were checked
+on the simulated population (each feature's information value with its direction against the
+opposite one); no relationships feature reads the person's own credit record.
 """
 
 from __future__ import annotations
@@ -262,7 +263,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("addresses__days_at_current", "identity", "addresses",
             Agg("days_since_last"), "decreasing",
             "Days since you moved into your current address.",
-            "Keep your address up to date."),
+            "Stay at your current address: the longer you live there, the more this counts."),
     Feature("addresses__moves_180d", "identity", "addresses",
             Agg("count", window=W180), "increasing",
             "Number of moves of residence in the last 6 months.",

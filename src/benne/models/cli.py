@@ -49,6 +49,11 @@ def _names(text: str | None) -> tuple[str, ...]:
 @click.option("--special-values", default="", help="Codes that are not values, e.g. =-7,-8,-9.")
 @click.option("--exclude", default="", help="Columns that are not features (ids), comma list.")
 @click.option("--allow-protected", is_flag=True, help="Let protected attributes be features.")
+@click.option("--others-data", is_flag=True,
+              help="Let in the features built from other people's credit records or scores.")
+@click.option("--columns", "columns", type=click.Path(path_type=Path),
+              help="Column dictionary of --table (CSV or TOML: column, description, tip, "
+                   "dimension) for the reason texts.")
 @click.option("--no-challenger", is_flag=True, help="Train the scorecard only.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of every split.")
 @click.option("--without-dimension", "without", multiple=True,
@@ -58,8 +63,8 @@ def _names(text: str | None) -> tuple[str, ...]:
 def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.datetime | None,
           observations: Path | None, oot_as_of: dt.datetime | None, rule: str | None,
           horizon_months: int | None, out: Path | None, special_values: str, exclude: str,
-          allow_protected: bool, no_challenger: bool, seed: int,
-          without: tuple[str, ...]) -> None:
+          allow_protected: bool, others_data: bool, columns: Path | None, no_challenger: bool,
+          seed: int, without: tuple[str, ...]) -> None:
     """Train the scorecard and its LightGBM challenger and write the model folder.
 
     From the store, features as of --as-of are joined with the labels of a rule (default:
@@ -84,11 +89,14 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
 
     if table is not None and (db is not None or observations is not None):
         raise InputError("give either --table or --db, not both", fix="pick one data source")
+    if columns is not None and table is None:
+        raise InputError("--columns describes the columns of a flat table (--table)",
+                         fix="the store's features have their own descriptions; drop --columns")
     if table is not None and without:
         raise InputError("--without-dimension needs features from the store (--db)",
                          fix="use --exclude COL,... to leave columns of a flat table out")
     settings = TrainSettings(special_values=_numbers(special_values), exclude=_names(exclude),
-                             allow_protected=allow_protected, seed=seed)
+                             allow_protected=allow_protected, others_data=others_data, seed=seed)
     extra: dict[str, object] = {}
     folder = out or load_settings().model_dir
     stage = "training the scorecard" + ("" if no_challenger else " and challenger")
@@ -97,10 +105,15 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
             raise InputError("--table needs --target", fix="name the 0/1 target column")
         with console.stage(f"reading {table.name}"):
             frame = read_table(table)
+        meta = None
+        if columns is not None:
+            from benne.models.reasons import read_column_dictionary
+
+            meta = read_column_dictionary(columns)
         extra["training_data"] = {"table": table.name, "target": target}
         extra["outcome"] = f"the table's target '{target}' (1 = bad)"
         with console.stage(stage):
-            models = train_models(frame, target, None, settings=settings,
+            models = train_models(frame, target, meta, settings=settings,
                                   challenger=not no_challenger)
     else:
         from benne.pipeline import train_from_observations, train_from_store

@@ -2,7 +2,8 @@
 
 One place decides which columns may be features, for the scorecard and the challenger alike:
 not the target, not the columns the user excluded (ids), not protected attributes unless
-``allow_protected``, not columns with no values or of a type that is neither numeric nor text.
+``allow_protected``, not features built from other people's credit records or scores unless
+``others_data``, not columns with no values or of a type that is neither numeric nor text.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_
 
 from benne.dimensions import FeatureMeta
 from benne.exceptions import InputError
-from benne.models.settings import TrainSettings, is_protected
+from benne.models.settings import TrainSettings, is_others_data, is_protected
 
 __all__ = ["auto_meta", "numeric_column", "select_columns", "target_vector"]
 
@@ -105,6 +106,10 @@ def select_columns(
             continue
         if is_protected(name) and not settings.allow_protected:
             skipped[name] = "protected attribute (use allow_protected to include it)"
+            continue
+        if is_others_data(name) and not settings.others_data:
+            skipped[name] = ("built from other people's credit records or scores "
+                             "(use others_data to include it)")
             continue
         series = frame[col]
         if is_datetime64_any_dtype(series):

@@ -28,8 +28,11 @@ def _protected(value: str | None) -> list[str] | None:
 @click.option("--protected", default=None,
               help="Comma-separated protected columns; numeric age-like ones are banded "
                    "(default: the sources' protected fields the data holds).")
-@click.option("--cutoff", type=int, default=600, show_default=True,
-              help="Approval cutoff (score) for the fairness section.")
+@click.option("--cutoff", type=int, default=None,
+              help="An approval cut-off (score) to judge fairness at, beside the band edges "
+                   "that approve 5-95% and the one matching --approval-rate.")
+@click.option("--approval-rate", type=click.FloatRange(0.01, 0.99), default=0.5,
+              show_default=True, help="Approval rate whose cut-off fairness is judged at.")
 @click.option("--generated-at", default=None,
               help="Text stamped as the report's date (default: the inputs' names and hashes).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
@@ -39,8 +42,8 @@ def _protected(value: str | None) -> list[str] | None:
 @click.option("--out", type=click.Path(path_type=Path), default=Path("report.html"),
               show_default=True, help="HTML file to write.")
 def report(model_dir: Path, data: Path, target: str, baseline: Path | None,
-           protected: str | None, cutoff: int, generated_at: str | None, seed: int,
-           latent: str | None, out: Path) -> None:
+           protected: str | None, cutoff: int | None, approval_rate: float,
+           generated_at: str | None, seed: int, latent: str | None, out: Path) -> None:
     """Write a validation, stability and fairness report as one self-contained HTML file.
 
     Data with a thin_file column (the pipeline's frames) is also validated per segment:
@@ -56,6 +59,7 @@ def report(model_dir: Path, data: Path, target: str, baseline: Path | None,
     with console.stage("scoring and writing the report"):
         rep = report_from_model(model_dir, data, target=target, baseline=baseline,
                                 protected=_protected(protected), out=out, cutoff=cutoff,
+                                approval_rate=approval_rate,
                                 generated_at=generated_at, seed=seed, latent=latent)
     champion = rep.discrimination["models"]["champion"]
     drifted = [r["name"] for r in rep.stability.get("rows", []) if r["status"] == "drift"]

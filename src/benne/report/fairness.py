@@ -1,4 +1,15 @@
-"""Fairness by protected group: approval at a cutoff, adverse impact, AUC and calibration.
+"""Fairness by protected group at the cut-offs where decisions happen.
+
+Approval is measured at several cut-offs that matter for the data at hand
+(:func:`choose_cutoffs`): the lower edge of every band that approves between 5 % and 95 % of
+people, and the cut-off that approves a given share (50 % by default), never one fixed score
+that may approve nobody or everybody. At each, per group: the approval rate, the adverse-impact
+ratio against the most-approved group with a 95 % interval (the log method for a ratio of two
+proportions), the standardised mean difference of the score against everyone else, the rates
+of good people declined (false negatives) and bad people approved (false positives), the AUC
+and the mean predicted against the observed bad rate. :func:`proxy_check` asks of every model
+feature how strongly it goes with each protected attribute (Cramér's V) and what the
+adverse-impact ratio would be with that feature dropped (its points replaced by their mean).
 
 Protected attributes never enter a model; they come with the data only to be measured here.
 A numeric protected column is banded before it is grouped, since a group per birth year says
@@ -10,6 +21,7 @@ counts only ("too few"), because a rate over a handful of people is noise.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -25,8 +37,12 @@ __all__ = [
     "MIN_GROUP",
     "UNAVAILABLE",
     "age_band",
+    "choose_cutoffs",
+    "cramers_v",
     "group_table",
     "protected_groups",
+    "proxy_check",
+    "ratio_interval",
     "switch_off_effect",
 ]
 
@@ -110,6 +126,58 @@ def protected_groups(
     return out
 
 
+def choose_cutoffs(score: np.ndarray, *, approval_rate: float = 0.5,
+                   extra: int | None = None) -> list[dict[str, Any]]:
+    """The cut-offs worth judging fairness at, lowest first.
+
+    Each band's lower edge that approves between 5 % and 95 % of the people, the lowest score
+    whose approval is closest to ``approval_rate``, and ``extra`` (a cut-off asked for).
+    """
+    from benne.models.settings import BANDS
+
+    s = np.asarray(score, dtype=float)
+    out: dict[int, dict[str, Any]] = {}
+    if not len(s):
+        return []
+    for low, name in BANDS[1:]:
+        rate = float((s >= low).mean())
+        if 0.05 <= rate <= 0.95:
+            out[low] = {"cutoff": low, "label": f"{name} and above", "approval": rate}
+    values = np.unique(s)
+    rates = np.array([(s >= v).mean() for v in values])
+    best = int(values[int(np.argmin(np.abs(rates - approval_rate)))])
+    label = f"approves {approval_rate:.0%}"
+    out.setdefault(best, {"cutoff": best, "label": label, "approval": float((s >= best).mean())})
+    if out[best]["label"] != label:
+        out[best]["label"] += f"; {label}"
+    out[best]["main"] = True
+    if extra is not None:
+        out.setdefault(int(extra), {"cutoff": int(extra), "label": "asked for",
+                                    "approval": float((s >= extra).mean())})
+    return [out[c] for c in sorted(out)]
+
+
+def ratio_interval(a: float, n_a: int, b: float, n_b: int, z: float = 1.96
+                   ) -> tuple[float, float]:
+    """95 % interval of the ratio of two proportions ``a / b`` (the log, or Katz, method).
+
+    A zero proportion has no log: the interval is then (0, upper) or undefined (NaN)."""
+    if n_a <= 0 or n_b <= 0 or b <= 0:
+        return float("nan"), float("nan")
+    if a <= 0:
+        return 0.0, float("nan")
+    se = math.sqrt(max((1 - a) / (n_a * a), 0.0) + max((1 - b) / (n_b * b), 0.0))
+    r = a / b
+    return r * math.exp(-z * se), r * math.exp(z * se)
+
+
+def _smd(x: np.ndarray, rest: np.ndarray) -> float:
+    if len(x) < 2 or len(rest) < 2:
+        return float("nan")
+    pooled = math.sqrt((x.var(ddof=1) + rest.var(ddof=1)) / 2.0)
+    return float((x.mean() - rest.mean()) / pooled) if pooled > 0 else 0.0
+
+
 def group_table(
     scored: pd.DataFrame,
     groups: pd.Series,
@@ -117,8 +185,10 @@ def group_table(
     target: str,
     cutoff: int,
 ) -> list[dict[str, Any]]:
-    """One row per group: approval at ``score >= cutoff``, adverse-impact ratio, AUC,
-    mean predicted against observed bad rate, and the mean score's gap to everyone's mean.
+    """One row per group: approval at ``score >= cutoff``, adverse-impact ratio and its 95 %
+    interval, AUC, mean predicted against observed bad rate, the good declined (false
+    negative) and bad approved (false positive) rates, the mean score's gap to everyone's mean
+    and its standardised mean difference against everyone else.
 
     The adverse-impact ratio divides by the most-approved group large enough to measure.
     """
@@ -135,6 +205,7 @@ def group_table(
             row["approval"] = float(approved[m].mean())
             row["mean_score"] = float(score[m].mean())
             row["score_gap"] = row["mean_score"] - overall_mean
+            row["smd"] = _smd(score[m], score[~m])
             if has_y:
                 y = scored[target].to_numpy(dtype=float)
                 lab = m & ~np.isnan(y)
@@ -142,16 +213,75 @@ def group_table(
                 if lab.any():
                     row["auc"] = metrics.auc(-score[lab], y[lab])
                     row["observed"] = float(y[lab].mean())
+                    good, bad = lab & (y == 0), lab & (y == 1)
+                    if good.any():
+                        row["fnr"] = float((~approved[good]).mean())
+                    if bad.any():
+                        row["fpr"] = float(approved[bad].mean())
                     if "pd" in scored.columns:
                         row["predicted"] = float(scored["pd"].to_numpy(dtype=float)[lab].mean())
         rows.append(row)
-    rates = {str(r["group"]): float(r["approval"]) for r in rows if "approval" in r}
+    measured = [r for r in rows if "approval" in r]
+    rates = {str(r["group"]): float(r["approval"]) for r in measured}
     air = metrics.adverse_impact_ratio(rates)
+    ref = max(measured, key=lambda r: (r["approval"], r["count"]), default=None)
     for r in rows:
         if r["group"] in air:
             r["air"] = air[str(r["group"])]
             r["four_fifths"] = bool(air[str(r["group"])] >= 0.8)
+            if ref is not None and r is not ref:
+                lo, hi = ratio_interval(r["approval"], r["count"], ref["approval"], ref["count"])
+                r["air_low"], r["air_high"] = lo, hi
+            r["reference"] = r is ref
     return rows
+
+
+def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
+    """Cramér's V of two categorical arrays (0: independent, 1: one determines the other)."""
+    from scipy.stats import chi2_contingency
+
+    table = pd.crosstab(pd.Series(a), pd.Series(b)).to_numpy()
+    if min(table.shape) < 2:
+        return 0.0
+    chi2 = float(chi2_contingency(table, correction=False)[0])
+    n = table.sum()
+    return float(math.sqrt(chi2 / (n * (min(table.shape) - 1))))
+
+
+def _min_air(approved: np.ndarray, labels: pd.Series) -> float:
+    rates = {}
+    for name in labels.unique():
+        m = (labels == name).to_numpy()
+        if m.sum() >= MIN_GROUP:
+            rates[str(name)] = float(approved[m].mean())
+    air = metrics.adverse_impact_ratio(rates)
+    vals = [v for v in air.values() if not math.isnan(v)]
+    return min(vals) if vals else float("nan")
+
+
+def proxy_check(
+    score: np.ndarray,
+    points: pd.DataFrame,
+    groups: dict[str, pd.Series],
+    *,
+    cutoff: int,
+) -> list[dict[str, Any]]:
+    """Per protected attribute and model feature: Cramér's V of the feature's bins (its points
+    per person) with the groups, and the lowest adverse-impact ratio at ``cutoff`` with the
+    feature dropped (its points replaced by their mean) against that with every feature.
+    Strongest association first."""
+    s = np.asarray(score, dtype=float)
+    out: list[dict[str, Any]] = []
+    for attribute, labels in groups.items():
+        base = _min_air(s >= cutoff, labels)
+        for feature in points.columns:
+            pts = points[feature].to_numpy(dtype=float)
+            dropped = s - pts + np.rint(pts.mean())
+            out.append({"attribute": attribute, "feature": str(feature),
+                        "cramers_v": cramers_v(pts, labels.to_numpy()),
+                        "air_min": base, "air_min_dropped": _min_air(dropped >= cutoff, labels)})
+    out.sort(key=lambda r: (-float(r["cramers_v"]), str(r["attribute"]), str(r["feature"])))
+    return out
 
 
 def switch_off_effect(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from benne.exceptions import InputError
+from benne.models.settings import is_others_data
 from benne.report import monitor
 from benne.report.html import write_html
 from benne.report.sections import Report, build_report
@@ -123,7 +124,8 @@ def report_from_model(
     baseline: Path | str | pd.DataFrame | None = None,
     protected: Sequence[str] | None = None,
     out: Path | str | None = None,
-    cutoff: int = 600,
+    cutoff: int | None = None,
+    approval_rate: float = 0.5,
     generated_at: str | None = None,
     seed: int = 0,
     n_boot: int = 200,
@@ -172,6 +174,13 @@ def report_from_model(
     if relationships:
         switched = scored_with_data(models, frame.assign(**{f: float("nan")
                                                             for f in relationships}))
+    others = [f for f in features if is_others_data(f) and f in frame.columns]
+    others_switched = None
+    if others:
+        others_switched = scored_with_data(models, frame.assign(**{f: float("nan")
+                                                                   for f in others}))
+    sc = models.scorecard
+    points = pd.DataFrame(sc.points_matrix(sc.bin_matrix(frame)), columns=sc.feature_names)
     report = build_report(
         scored,
         challenger_scored=challenger,
@@ -182,6 +191,11 @@ def report_from_model(
         model_card=default_model_card(manifest, data_name),
         no_relationships_scored=switched,
         cutoff=cutoff,
+        approval_rate=approval_rate,
+        feature_points=points,
+        no_others_data_scored=others_switched,
+        others_features=others,
+        scale=models.settings.scale,
         generated_at=generated_at or f"from {data_name} with model {version}",
         target=target,
         title=f"benne model report: {version}",

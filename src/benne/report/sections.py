@@ -19,6 +19,7 @@ import pandas as pd
 
 from benne.dimensions import FeatureMeta
 from benne.exceptions import InputError
+from benne.models.settings import Scale, band_pd_ranges
 from benne.report import fairness, metrics, monitor, segments, tables
 
 __all__ = ["MODEL_CARD_FIELDS", "SECTIONS", "Report", "build_report"]
@@ -161,7 +162,29 @@ def _model_metrics(frame: pd.DataFrame, y: pd.Series, seed: int, n_boot: int) ->
     }
 
 
-def _distribution(scored: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
+def _band_pd(rows: list[dict[str, Any]], scale: Scale | None) -> None:
+    """Each band row gets its documented PD range and whether the observed bad rate agrees
+    with it (its 95 % Clopper-Pearson interval meets the range)."""
+    from scipy.stats import beta
+
+    ranges = {r["band"]: r for r in band_pd_ranges(scale)}
+    for row in rows:
+        r = ranges.get(str(row["group"]))
+        if r is None:
+            continue
+        row["pd_low"], row["pd_high"] = r["pd_low"], r["pd_high"]
+        n = int(row.get("labelled") or row.get("count") or 0)
+        rate = row.get("bad_rate")
+        if not n or rate is None or (isinstance(rate, float) and np.isnan(rate)):
+            continue
+        bad = int(round(float(rate) * n))
+        lo = float(beta.ppf(0.025, bad, n - bad + 1)) if bad else 0.0
+        hi = float(beta.ppf(0.975, bad + 1, n - bad)) if bad < n else 1.0
+        row["in_range"] = bool(lo <= r["pd_high"] and hi >= r["pd_low"])
+
+
+def _distribution(scored: pd.DataFrame, y: pd.Series, scale: Scale | None = None
+                  ) -> dict[str, Any]:
     score = scored["score"].astype(float)
     pdv = scored["pd"].astype(float) if "pd" in scored.columns else None
     edges = np.histogram_bin_edges(score.to_numpy(), bins=30)
@@ -179,6 +202,7 @@ def _distribution(scored: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
     }
     if "band" in scored.columns:
         bands = tables.band_table(score, y, scored["band"], pdv)
+        _band_pd(bands, scale)
         out["bands"] = bands
         out["bands_monotone"] = tables.is_monotone([float(r["bad_rate"]) for r in bands])
     return out
@@ -253,21 +277,40 @@ def _fairness(
     as_of: date | None,
     switched: pd.DataFrame | None,
     target: str,
-    cutoff: int,
+    cutoff: int | None,
+    approval_rate: float,
+    feature_points: pd.DataFrame | None,
+    others_switched: pd.DataFrame | None,
+    others_features: Sequence[str],
 ) -> dict[str, Any]:
     frame = scored.assign(**{target: y})
     groups = fairness.protected_groups(scored, protected, as_of)
+    score = scored["score"].to_numpy(dtype=float)
+    cuts = fairness.choose_cutoffs(score, approval_rate=approval_rate, extra=cutoff)
+    main = next(c["cutoff"] for c in cuts if c.get("main"))
+    attributes = []
+    for name, labels in groups.items():
+        at = [{**c, "rows": fairness.group_table(frame, labels, target=target,
+                                                 cutoff=c["cutoff"])} for c in cuts]
+        rows = next(a["rows"] for a in at if a["cutoff"] == main)
+        attributes.append({"name": name, "rows": rows, "cutoffs": at})
     out: dict[str, Any] = {
         "min_group": fairness.MIN_GROUP,
-        "attributes": [
-            {"name": name, "rows": fairness.group_table(frame, labels, target=target,
-                                                         cutoff=cutoff)}
-            for name, labels in groups.items()
-        ],
+        "cutoffs": cuts,
+        "main_cutoff": main,
+        "approval_rate": approval_rate,
+        "attributes": attributes,
+        "others_features": list(others_features),
     }
     if switched is not None:
         out["switch_off"] = fairness.switch_off_effect(frame, switched, groups, target=target,
-                                                       cutoff=cutoff)
+                                                       cutoff=main)
+    if others_switched is not None:
+        out["others_data"] = fairness.switch_off_effect(frame, others_switched, groups,
+                                                        target=target, cutoff=main)
+    if feature_points is not None and groups:
+        out["proxy"] = fairness.proxy_check(score, feature_points.reset_index(drop=True),
+                                            groups, cutoff=main)
     return out
 
 
@@ -281,7 +324,12 @@ def build_report(
     feature_meta: Mapping[str, FeatureMeta] | None = None,
     model_card: Mapping[str, str] | None = None,
     no_relationships_scored: pd.DataFrame | None = None,
-    cutoff: int = 600,
+    cutoff: int | None = None,
+    approval_rate: float = 0.5,
+    feature_points: pd.DataFrame | None = None,
+    no_others_data_scored: pd.DataFrame | None = None,
+    others_features: Sequence[str] = (),
+    scale: Scale | None = None,
     generated_at: str,
     target: str = "target",
     as_of: date | None = None,
@@ -297,10 +345,15 @@ def build_report(
     for unlabelled rows), the ``protected`` columns and the model's features.
     ``challenger_scored`` holds ``pd`` or ``score`` for the same rows in the same order (its
     own target column is used when it has one). ``no_relationships_scored`` is ``scored`` again
-    with the interpersonal features switched off. ``as_of`` turns birth years into ages; by
-    default it is the latest ``as_of`` in ``scored``. ``segment`` names the 0/1 thin-file
-    column (validated per segment when present) and ``latent`` a column of latent truth (a
-    simulation's creditworthiness) to rank-correlate the score with per segment.
+    with the interpersonal features switched off, ``no_others_data_scored`` with the features
+    built from other people's data (``others_features``) switched off. Fairness is measured at
+    the cut-offs of :func:`benne.report.fairness.choose_cutoffs` (``cutoff`` adds one);
+    ``feature_points`` (the scorecard's points per person and feature) feeds the proxy check.
+    ``as_of`` turns birth years into ages; by default it is the latest ``as_of`` in ``scored``.
+    ``scale`` (default: the default scale) gives each band's documented range of probability
+    of default. ``segment`` names the 0/1
+    thin-file column (validated per segment when present) and ``latent`` a column of latent
+    truth (a simulation's creditworthiness) to rank-correlate the score with per segment.
     """
     if "score" not in scored.columns:
         raise InputError("the scored data has no score column", where="column score",
@@ -319,18 +372,20 @@ def build_report(
             if target in challenger_scored.columns else y
         models["challenger"] = _model_metrics(challenger_scored, cy, seed, n_boot)
     card = dict(model_card or {})
+    fair = _fairness(scored, y, protected, _as_of(scored, as_of), no_relationships_scored,
+                     target, cutoff, approval_rate, feature_points, no_others_data_scored,
+                     others_features)
     return Report(
         title=title,
         generated_at=generated_at,
-        cutoff=cutoff,
+        cutoff=fair["main_cutoff"],
         data=_data_section(scored, y, feats),
         discrimination={"models": models, "n_boot": n_boot, "seed": seed},
-        distribution=_distribution(scored, y),
+        distribution=_distribution(scored, y, scale),
         calibration=_calibration(scored, y),
         features=_features_section(scored, y, feats, scorecard_table, feature_meta),
         stability=_stability(scored, baseline, feats),
-        fairness=_fairness(scored, y, protected, _as_of(scored, as_of),
-                           no_relationships_scored, target, cutoff),
+        fairness=fair,
         segments=segments.segment_section(scored, y, segment=segment, latent=latent,
                                           scorecard_table=scorecard_table, seed=seed,
                                           n_boot=n_boot),

@@ -17,10 +17,13 @@ dimension sub-scores are always the scorecard's: they are shares of each dimensi
 A dimension with no feature in the model (e.g. every dimension but "other" for a flat table) is
 NULL for everyone; a dimension is NULL for a person whose features in it are all missing.
 
-``reason_i`` is a reason code (``CH01``…) or NULL, the most points lost first; ``reason_i_text``
-reads ``<statement>. <Tip> — about +N points.``, e.g. "Worst days past due in 12 months. Pay
-every instalment on time — about +32 points.", N being the points the feature lost against its
-best attainable bin.
+``reason_i`` is a reason code of the fixed catalogue (``CH01``…, ``MD01``… for missing data) or
+NULL, the most points lost first; ``reason_i_text`` reads ``<statement>: yours is <bin>, the best
+is <bin>. <Tip> — about +N points.``, e.g. "Worst days past due in 12 months: yours is over 30,
+the best is up to 0. Pay every instalment on time — about +32 points.", N being the points the
+feature lost against its best attainable bin; a source whose features are missing reads "No
+credit record yet: …". ``reason_i_what_if`` is the score with that feature in its best bin,
+``clip(Σ points + N)``, exactly what rescoring the person with the feature moved gives.
 """
 
 from __future__ import annotations
@@ -35,14 +38,13 @@ import pandas as pd
 from benne.dimensions import DIMENSIONS, dimension_column
 from benne.exceptions import InputError
 from benne.models.data import numeric_column
-from benne.models.reasons import reason_text
 from benne.models.settings import BANDS, band_of
 from benne.models.training import TrainedModels
 from benne.scoring.reasons import (
     MAX_REASONS,
+    ReasonTables,
     TopReasons,
     dimension_scores,
-    reason_columns,
     top_reasons,
 )
 
@@ -57,7 +59,8 @@ def scores_columns(passthrough: Sequence[str] = ()) -> list[str]:
     return (list(passthrough) + ["model_version", "score", "band", "pd"]
             + [dimension_column(d) for d in DIMENSIONS]
             + [f"reason_{i}" for i in range(1, MAX_REASONS + 1)]
-            + [f"reason_{i}_text" for i in range(1, MAX_REASONS + 1)])
+            + [f"reason_{i}_text" for i in range(1, MAX_REASONS + 1)]
+            + [f"reason_{i}_what_if" for i in range(1, MAX_REASONS + 1)])
 
 
 def _check_columns(frame: pd.DataFrame, needed: Sequence[str], passthrough: Sequence[str]
@@ -73,18 +76,16 @@ def _check_columns(frame: pd.DataFrame, needed: Sequence[str], passthrough: Sequ
                          where="the input, columns", fix="name existing columns")
 
 
-def _small_codes(n_categories: int) -> type[np.signedinteger]:
-    """The narrowest integer type pandas keeps as Categorical codes for this many categories."""
-    return np.int8 if n_categories < 127 else np.int16 if n_categories < 32_767 else np.int32
-
-
 class _Scorecard:
     """The scorecard's tables laid out for the block loop, and the output columns it fills.
 
     Everything per row happens in :meth:`block`, so it all runs on the thread pool: bins,
-    points, pd, band, dimension sub-scores and the reasons with their texts. The text of a
-    reason is a look-up by (feature, points lost) in a table of every text the scorecard can
-    give (a feature loses one of a few amounts, one per bin), built once before the blocks.
+    points, pd, band, dimension sub-scores, the top reasons and their what-if scores. A value
+    reason's text is a look-up by (feature, the person's bin) in a table of every text the
+    scorecard can give (:class:`benne.scoring.reasons.ReasonTables`); a feature whose value is
+    missing gives no value reason: its points lost go to its source's missing-data reason
+    ("no credit record yet"), summed over the source's features, whose texts are written after
+    the blocks for the (source, points) pairs that occur.
     """
 
     def __init__(self, models: TrainedModels, frame: pd.DataFrame, source: str) -> None:
@@ -94,10 +95,11 @@ class _Scorecard:
         self.cols = [numeric_column(frame, f.name, source) if f.numeric_input
                      else f.binner.bin_index(frame[f.name]) for f in sc.features]
         self.points = [f.points.astype(np.int32) for f in sc.features]
-        lost = [np.int32(f.max_points) - p for f, p in zip(sc.features, self.points, strict=True)]
-        self.max_lost = max(int(x.max()) for x in lost)
-        keys = TopReasons(0, k, max_lost=self.max_lost)
-        self.keys = [keys.key_table(j, x) for j, x in enumerate(lost)]
+        self.tables = ReasonTables(models)
+        t = self.tables
+        self.max_lost = t.max_lost
+        keys = TopReasons(0, t.n_reasons, max_lost=self.max_lost)
+        self.keys = [keys.key_table(j, x) for j, x in enumerate(t.value_lost)]
         self.logit = [f.logit for f in sc.features]
         dims = [f.meta.dimension for f in sc.features]
         self.dim = [DIMENSIONS.index(d) if d in DIMENSIONS else -1 for d in dims]
@@ -106,52 +108,48 @@ class _Scorecard:
                                            sum(f.max_points for f in sc.features
                                                if f.meta.dimension == d))
                      for d in dict.fromkeys(dims) if d in DIMENSIONS}
-        # reason and text of each top key, looked up by ``key + 1`` (0 = no reason): the keys are
-        # at most (max loss + 1) · 2^bits, a few thousand entries for any real scorecard. Texts
-        # are every (feature, loss) a bin can give, in feature then loss order.
-        codes = [models.code_of(c) for c in sc.feature_names]
-        pairs = [(j, int(v)) for j, x in enumerate(lost) for v in np.unique(x) if v > 0]
-        self.texts = [reason_text(models.reasons[codes[j]], v) for j, v in pairs]
-        size = ((min(self.max_lost, keys.cap) + 1) << keys.bits) + 1
-        self.feature_of = np.full(size, -1, dtype=_small_codes(k))
-        self.text_of = np.full(size, -1, dtype=_small_codes(len(self.texts)))
-        for t, (j, v) in enumerate(pairs):
-            key = int(keys.key_table(j, np.array([v]))[0])
-            self.feature_of[key + 1] = j
-            self.text_of[key + 1] = t
-        self.codes = codes
         self.k = k
         self.score = np.empty(n, dtype=np.int32)
         self.band = np.empty(n, dtype=np.int8)
         self.pd = np.empty(n, dtype=np.float64)
         self.dim_score = {d: np.empty(n, dtype=np.float64) for d in self.span}
-        self.reason = np.empty((MAX_REASONS, n), dtype=self.feature_of.dtype)
-        self.reason_text = np.empty((MAX_REASONS, n), dtype=self.text_of.dtype)
+        self.reason = np.empty((MAX_REASONS, n), dtype=np.int16)
+        self.slot = np.empty((MAX_REASONS, n), dtype=np.int32)
+        self.what_if = np.empty((MAX_REASONS, n), dtype=np.int32)
 
     def block(self, start: int, stop: int) -> None:
         """One block of rows. Bin indexes are widened to ``intp`` once: ``np.take`` with
-        ``intp`` indexes is about twice as fast as with int8 ones, and each is used three
-        times (points, logit term, reason key)."""
+        ``intp`` indexes is about twice as fast as with int8 ones, and each is used several
+        times (points, logit term, reason key, missing-data loss)."""
         rows = stop - start
+        t = self.tables
         total = np.zeros(rows, dtype=np.int32)   # points outside the six dimensions
         acc = {d: np.zeros(rows, dtype=np.int32) for d in self.span}
         present = {d: np.zeros(rows, dtype=bool) for d in self.span}
+        missing = [np.zeros(rows, dtype=np.int32) for _ in t.sources]
         logit = np.full(rows, self.sc.intercept)
-        top = TopReasons(rows, self.k, max_lost=self.max_lost)
+        top = TopReasons(rows, t.n_reasons, max_lost=self.max_lost)
         pts = np.empty(rows, dtype=np.int32)
         term = np.empty(rows, dtype=np.float64)
         key = np.empty(rows, dtype=top.dtype)
+        bins = np.empty((self.k, rows), dtype=np.int16)
         for j, f in enumerate(self.sc.features):
             col = self.cols[j][start:stop]
             small = f.binner.bin_index(col) if f.numeric_input else col
             idx = small.astype(np.intp)
+            bins[j] = small
             d = self.dim[j]
             into = acc[d] if d >= 0 else total
             np.add(into, np.take(self.points[j], idx, out=pts), out=into)
             logit += np.take(self.logit[j], idx, out=term)
             top.add_keys(np.take(self.keys[j], idx, out=key))
+            if t.missing_lost[j] > 0:
+                into = missing[t.source_of[j]]
+                np.add(into, np.take(t.missing_table[j], idx, out=pts), out=into)
             if d >= 0:
                 present[d] |= small != f.binner.n_bins_
+        for g, lost in enumerate(missing):
+            top.add(self.k + g, lost)
         for d, (lo, hi) in self.span.items():
             total += acc[d]
             self.dim_score[d][start:stop] = dimension_scores(acc[d], present[d], lo, hi)
@@ -159,11 +157,16 @@ class _Scorecard:
         self.score[start:stop] = score
         self.band[start:stop] = band_of(score)
         self.pd[start:stop] = 1.0 / (1.0 + np.exp(-logit))
-        for i, keys in enumerate(top.keys):
-            at = keys.astype(np.intp)
-            at += 1
-            np.take(self.feature_of, at, out=self.reason[i, start:stop])
-            np.take(self.text_of, at, out=self.reason_text[i, start:stop])
+        feature, lost = top.result()
+        cols = np.arange(rows)
+        for i in range(len(feature)):
+            f_i = feature[i]
+            self.reason[i, start:stop] = f_i
+            value = f_i < self.k   # a feature (or none), not a missing-data reason
+            self.slot[i, start:stop] = np.where(value, bins[np.where(value, f_i, 0), cols],
+                                                lost[i])
+            self.what_if[i, start:stop] = np.where(
+                f_i >= 0, np.clip(total + lost[i], self.sc.scale.min, self.sc.scale.max), -1)
 
     def run(self, threads: int) -> None:
         n = len(self.score)
@@ -175,15 +178,8 @@ class _Scorecard:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             list(pool.map(lambda s: self.block(s, min(s + BLOCK, n)), starts))
 
-    def reason_columns(self) -> dict[str, pd.Categorical]:
-        out = {}
-        for i in range(MAX_REASONS):
-            out[f"reason_{i + 1}"] = pd.Categorical.from_codes(
-                self.reason[i], categories=self.codes, validate=False)
-        for i in range(MAX_REASONS):
-            out[f"reason_{i + 1}_text"] = pd.Categorical.from_codes(
-                self.reason_text[i], categories=self.texts, validate=False)
-        return out
+    def reason_columns(self) -> dict[str, object]:
+        return self.tables.columns(self.reason, self.slot, self.what_if)
 
 
 def score_frame(
@@ -218,12 +214,7 @@ def score_frame(
         score = models.settings.scale.from_pd(p)
         band = band_of(score)
         feature, lost = (a.T for a in top_reasons(ch.lost_points(x)))
-        codes = [models.code_of(c) for c in ch.features]
-
-        def text_of(j: int, pts: int) -> str:
-            return reason_text(models.reasons[codes[j]], pts)
-
-        reasons = reason_columns(feature, lost, codes, text_of)
+        reasons = card.tables.challenger_columns(feature, lost, ch.features, frame)
         version = models.model_version + CHALLENGER_SUFFIX
     else:
         score, band, p = card.score, card.band, card.pd

@@ -11,19 +11,43 @@ faster than ``np.argpartition`` along rows of a ``(rows, features)`` matrix. A s
 losses are a few per bin, so its keys are a small table per feature (:meth:`TopReasons.key_table`)
 looked up by bin index, in int16 when they fit.
 
-Texts are built once per distinct (feature, points lost) pair and returned as
-``pandas.Categorical`` codes into them: a million rows share a few hundred strings.
+Texts are built once per distinct (feature, bin) or (source, points lost) pair and returned
+as ``pandas.Categorical`` codes into them: a million rows share a few hundred strings.
+
+:class:`ReasonTables` holds what a scorecard's reasons need: per feature the points each bin
+loses against the best attainable bin, the missing bin's loss routed to its source's
+missing-data reason, and for each bin that loses points the best bin to move to (the attainable
+bin with the most points, the nearest one on ties) and the way there (:meth:`ReasonTables.tip`).
+The what-if score of a reason is ``clip(Σ points + points lost)``: the score the person gets
+when that feature (or, for missing data, every feature of the source) sits in its best bin.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from benne.models.reasons import (
+    Reason,
+    missing_code,
+    missing_text,
+    range_text,
+    reason_text,
+    value_text,
+)
+
+if TYPE_CHECKING:
+    from benne.models.scorecard import ScorecardFeature
+    from benne.models.training import TrainedModels
+
 __all__ = [
     "MAX_REASONS",
+    "ReasonTables",
+    "Tip",
     "TopReasons",
     "dimension_scores",
     "reason_columns",
@@ -123,3 +147,193 @@ def dimension_scores(total: np.ndarray, present: np.ndarray, lo: int, hi: int) -
     value = np.round(np.clip(value, 0.0, 100.0), 1)
     value[~present] = np.nan
     return value
+
+
+@dataclass(frozen=True)
+class Tip:
+    """Where a feature's value is (``yours``, a bin index), where it scores best (``best``) and
+    which way it has to move: ``"higher"``, ``"lower"`` or ``"other"`` (groups of categories
+    or codes, special values)."""
+
+    yours: int
+    best: int
+    toward: str
+    yours_text: str
+    best_text: str
+
+
+def _tips(f: ScorecardFeature) -> dict[int, Tip]:
+    """The tip of every bin of ``f`` that loses points (the missing bin excepted)."""
+    from benne.binning import MonotoneBinner
+
+    t = f.binner.table()
+    kinds = t["kind"].tolist()
+    texts = [range_text(lo, hi, lab) for lo, hi, lab
+             in zip(t["lower"], t["upper"], t["label"], strict=True)]
+    pts = f.points
+    ok = f.attainable
+    best_pts = f.max_points
+    tops = [b for b in range(len(pts)) if ok[b] and pts[b] == best_pts]
+    numeric = isinstance(f.binner, MonotoneBinner)
+    out: dict[int, Tip] = {}
+    for b in range(len(pts)):
+        if b == f.binner.n_bins_ or pts[b] >= best_pts:
+            continue
+        regular = [x for x in tops if kinds[x] == "regular"] or tops
+        best = min(regular, key=lambda x: (abs(x - b), x))
+        toward = "other"
+        if numeric and kinds[b] == "regular" and kinds[best] == "regular":
+            toward = "higher" if best > b else "lower"
+        out[b] = Tip(b, best, toward, texts[b], texts[best])
+    return out
+
+
+class ReasonTables:
+    """A scorecard's reason tables: losses per bin, missing-data routing, texts, tips."""
+
+    def __init__(self, models: TrainedModels) -> None:
+        sc = models.scorecard
+        self.k = len(sc.features)
+        self.sources: list[str] = []
+        self.source_of: list[int] = []
+        self.value_lost: list[np.ndarray] = []
+        self.missing_lost: list[int] = []
+        self.tips: list[dict[int, Tip]] = []
+        texts: dict[str, int] = {}
+        ids = []
+        for f in sc.features:
+            lost = (np.int32(f.max_points) - f.points).astype(np.int32)
+            miss = f.binner.n_bins_
+            self.missing_lost.append(int(max(lost[miss], 0)))
+            lost = lost.copy()
+            lost[miss] = 0
+            self.value_lost.append(lost)
+            tips = _tips(f)
+            self.tips.append(tips)
+            reason = models.reasons[models.code_of(f.name)]
+            generic = reason.statement == f"Your value of {f.name}"
+            id_of = np.full(len(lost), -1, dtype=np.int32)
+            for b, tip in tips.items():
+                if lost[b] > 0:
+                    text = value_text(reason, tip.yours_text, tip.best_text, tip.toward,
+                                      int(lost[b]), generic)
+                    id_of[b] = texts.setdefault(text, len(texts))
+            ids.append(id_of)
+        # a source is a missing-data reason only when some feature of it loses points when
+        # missing; the others never give one and cost nothing in the block loop
+        for f, ml in zip(sc.features, self.missing_lost, strict=True):
+            code = missing_code(f.name)
+            if ml > 0 and code not in self.sources:
+                self.sources.append(code)
+            self.source_of.append(self.sources.index(code) if ml > 0 else -1)
+        sums = np.zeros(len(self.sources), dtype=np.int64)
+        for j, v in enumerate(self.missing_lost):
+            if v > 0:
+                sums[self.source_of[j]] += v
+        self.missing_table = []   # per feature: the points lost at each bin when missing
+        for f, ml in zip(sc.features, self.missing_lost, strict=True):
+            t = np.zeros(len(f.points), dtype=np.int32)
+            t[f.binner.n_bins_] = ml
+            self.missing_table.append(t)
+        self.missing_reasons: list[Reason] = [models.reasons[c] for c in self.sources]
+        self.max_lost = int(max([int(x.max()) for x in self.value_lost] + [int(sums.max())
+                                                                           if len(sums) else 0]))
+        self.n_reasons = self.k + len(self.sources)
+        self.codes = [models.code_of(n) for n in sc.feature_names] + self.sources
+        # one text table for every reason: row = reason, column = the person's bin (a value
+        # reason) or the points lost (a missing-data reason, whose text depends only on them)
+        self.width = max([len(x) for x in ids] + [int(sums.max()) + 1 if len(sums) else 1])
+        table = np.full((self.n_reasons, self.width), -1, dtype=np.int32)
+        for j, id_of in enumerate(ids):
+            table[j, :len(id_of)] = id_of
+        for g, reason in enumerate(self.missing_reasons):
+            for v in range(1, int(sums[g]) + 1):
+                table[self.k + g, v] = texts.setdefault(missing_text(reason, v), len(texts))
+        self.texts = list(texts)
+        self.text_table = np.append(table.reshape(-1), -1)   # index -1: no reason
+        self.models = models
+
+    def tip(self, feature: int, bin_index: int) -> Tip | None:
+        """The tip of a person in bin ``bin_index`` of feature ``feature`` (None: no loss)."""
+        return self.tips[feature].get(int(bin_index))
+
+    def columns(self, reason: np.ndarray, slot: np.ndarray, what_if: np.ndarray
+                ) -> dict[str, Any]:
+        """``reason_i``, ``reason_i_text`` and ``reason_i_what_if`` from ``(n, rows)`` arrays:
+        the reason index, its slot in the text table (the bin, or the points lost for
+        missing data) and the what-if score (-1: none). Only texts that occur become
+        categories, in table order."""
+        at = reason.astype(np.int64) * self.width + slot
+        np.putmask(at, reason < 0, -1)
+        tid = self.text_table[at]
+        used = np.bincount(tid[tid >= 0], minlength=len(self.texts)) > 0
+        remap = np.append(np.cumsum(used) - 1, -1).astype(np.int32)
+        tid = remap[tid]
+        texts = [t for t, u in zip(self.texts, used, strict=True) if u]
+        return _columns(reason, tid, what_if, self.codes, texts)
+
+    def challenger_columns(self, feature: np.ndarray, lost: np.ndarray, names: Sequence[str],
+                           frame: pd.DataFrame) -> dict[str, Any]:
+        """The challenger's reasons (TreeSHAP losses, no bins, no what-if): a feature whose
+        value is missing gives its source's missing-data reason, once per row."""
+        models = self.models
+        codes = [models.code_of(n) for n in names]
+        sources: list[str] = []
+        src_of = []
+        for n in names:
+            c = missing_code(n)
+            if c not in sources:
+                sources.append(c)
+            src_of.append(len(codes) + sources.index(c))
+        src_idx = np.asarray(src_of + [-1], dtype=np.int32)
+        reason = feature.astype(np.int32).copy()
+        rows = np.arange(feature.shape[1])
+        isna: dict[int, np.ndarray] = {}
+        for i in range(feature.shape[0]):
+            f = feature[i]
+            has = f >= 0
+            miss = np.zeros(len(f), dtype=bool)
+            for j in np.unique(f[has]):
+                at = has & (f == j)
+                if int(j) not in isna:
+                    isna[int(j)] = frame[names[int(j)]].isna().to_numpy()
+                miss[at] = isna[int(j)][rows[at]]
+            reason[i] = np.where(miss, src_idx[np.where(has, f, -1)], f)
+        # a source named twice in a row keeps its first (largest) place
+        for i in range(1, reason.shape[0]):
+            for h in range(i):
+                dup = (reason[i] == reason[h]) & (reason[i] >= len(codes))
+                reason[i][dup] = -1
+        order = np.argsort(reason < 0, axis=0, kind="stable")
+        reason = np.take_along_axis(reason, order, axis=0)
+        lost = np.where(reason >= 0, np.take_along_axis(lost, order, axis=0), 0)
+        all_codes = codes + sources
+        catalog = [models.reasons[c] for c in all_codes]
+        width = int(lost.max()) + 1 if lost.size else 1
+        pair = np.where(reason >= 0, reason.astype(np.int64) * width + lost, -1)
+        uniq, inv = np.unique(pair[pair >= 0], return_inverse=True)
+        texts = []
+        for p in uniq:
+            j, v = divmod(int(p), width)
+            texts.append(reason_text(catalog[j], v) if j < len(codes)
+                         else missing_text(catalog[j], v))
+        tid = np.full(reason.shape, -1, dtype=np.int32)
+        tid[pair >= 0] = inv.reshape(-1)
+        return _columns(reason, tid, np.full(reason.shape, -1), all_codes, texts)
+
+
+def _columns(reason: np.ndarray, tid: np.ndarray, what_if: np.ndarray, codes: list[str],
+             texts: list[str]) -> dict[str, Any]:
+    n = reason.shape[0]
+    out: dict[str, Any] = {}
+    for i in range(n):
+        out[f"reason_{i + 1}"] = pd.Categorical.from_codes(reason[i], categories=codes,
+                                                           validate=False)
+    for i in range(n):
+        out[f"reason_{i + 1}_text"] = pd.Categorical.from_codes(tid[i], categories=texts,
+                                                                validate=False)
+    for i in range(n):
+        w = what_if[i]
+        out[f"reason_{i + 1}_what_if"] = pd.arrays.IntegerArray(
+            np.where(w >= 0, w, 0).astype(np.int32), w < 0)
+    return out

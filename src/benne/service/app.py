@@ -34,7 +34,14 @@ from benne.service.middleware import (
     SecurityHeadersMiddleware,
 )
 from benne.service.ratelimit import TokenBucketLimiter
-from benne.service.routes import admin, partner, person, transparency, web
+from benne.service.routes import (
+    admin,
+    notices,
+    partner,
+    person,
+    transparency,
+    web,
+)
 from benne.service.scores import load_reason_catalogue, load_scores_file
 from benne.web import STATIC_DIR
 
@@ -130,6 +137,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.include_router(partner.router)  # first: the hot route is matched before the others
     app.include_router(person.router)
+    app.include_router(notices.router)
     app.include_router(admin.router)
     app.include_router(transparency.router)
     app.include_router(web.router)

@@ -22,7 +22,10 @@ __all__ = [
     "ErrorOut",
     "MeDataOut",
     "MeScoreOut",
+    "NoticeFactor",
+    "NoticeOut",
     "PartnerScoreOut",
+    "PopulationOut",
     "Purpose",
     "ReasonOut",
     "ScoreRunOut",
@@ -124,6 +127,9 @@ class ReasonOut(BaseModel):
     text: str
     tip: str | None = None
     feature: str | None = None
+    what_if: int | None = Field(
+        None, description="The score with this one feature in its best range, from the "
+                          "scorecard's points (exactly what rescoring with it moved gives).")
 
 
 class ScoreRunOut(BaseModel):
@@ -201,3 +207,40 @@ class AuditVerifyOut(BaseModel):
     first_broken_seq: int | None
     reason: str | None
     root: str | None = Field(None, description="Root hash (hex) of the intact entries.")
+
+
+class NoticeFactor(BaseModel):
+    code: str
+    text: str
+
+
+class NoticeOut(BaseModel):
+    """An adverse-action notice, as sent to the partner and shown to the person."""
+
+    notice_id: int
+    person_id: str
+    partner_id: str
+    partner_name: str | None = None
+    purpose: str
+    issued_at: UtcDateTime
+    as_of: date
+    model_version: str
+    score: int
+    band: str
+    scale_min: int
+    scale_max: int
+    key_factors: list[NoticeFactor] = Field(max_length=4)
+    bureau_name: str
+    bureau_contact: str
+    dispute_answer_days: int
+    rights: list[str]
+
+
+class PopulationOut(BaseModel):
+    """The spread (10th-90th percentiles) of the score and each dimension in the latest run."""
+
+    as_of: date
+    people: int
+    score: dict[str, float] | None
+    dimensions: dict[str, dict[str, float] | None]
+

@@ -41,6 +41,8 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "person_id", "as_of", "model_version", "score", "band", "pd", *DIM_COLUMNS,
     *(f"reason_{i}" for i in range(1, 5)), *(f"reason_{i}_text" for i in range(1, 5)),
 )
+# the what-if score of each reason (the score with that feature in its best bin), when given
+WHAT_IF_COLUMNS: tuple[str, ...] = tuple(f"reason_{i}_what_if" for i in range(1, 5))
 _CHUNK = 2000
 _SCORES = cast(Table, Score.__table__)
 
@@ -98,11 +100,13 @@ def _reasons(row: dict[str, Any], catalogue: dict[str, dict[str, Any]]) -> list[
         if code is None:
             continue
         entry = catalogue.get(str(code), {})
+        what_if = row.get(f"reason_{i}_what_if")
         out.append({
             "code": str(code),
             "text": row.get(f"reason_{i}_text") or entry.get("statement") or str(code),
             "tip": entry.get("tip"),
-            "feature": entry.get("feature"),
+            "feature": entry.get("feature") or None,
+            "what_if": None if what_if is None else int(what_if),
         })
     return out
 
@@ -163,7 +167,9 @@ def load_scores_file(
     catalogue = catalogue or {}
     now = now.replace(tzinfo=None)
     added, row_number = 0, 0
-    for batch in parquet.iter_batches(batch_size=_CHUNK, columns=list(REQUIRED_COLUMNS)):
+    columns = list(REQUIRED_COLUMNS) + [c for c in WHAT_IF_COLUMNS
+                                        if c in parquet.schema_arrow.names]
+    for batch in parquet.iter_batches(batch_size=_CHUNK, columns=columns):
         rows = batch.to_pylist()
         for i, row in enumerate(rows):
             _check_row(row, f"{path.name}, row {row_number + i + 1}")

@@ -76,3 +76,22 @@ def test_user_errors_are_one_line(work: Path, capsys: pytest.CaptureFixture[str]
     assert main(["train", "--table", str(work / "table.csv"), "--target", "bad",
                  "--special-values=-9,x", "--out", str(work / "n")]) == 2
     assert "--special-values" in capsys.readouterr().err
+
+
+def test_train_with_a_column_dictionary_writes_its_texts(work: Path) -> None:
+    frame = synthetic_frame(3000, seed=5)[["credit__worst_dpd_365d", "city", "bad"]]
+    frame = frame.rename(columns={"credit__worst_dpd_365d": "days_late"})
+    frame.to_csv(work / "flat.csv", index=False)
+    (work / "columns.toml").write_text(
+        '[days_late]\ndescription = "Days your latest loan payment was late"\n'
+        'tip = "Pay each instalment by its due date"\ndimension = "credit_history"\n'
+        'direction = "increasing"\n', encoding="utf-8")
+    assert main(["train", "--table", str(work / "flat.csv"), "--target", "bad",
+                 "--columns", str(work / "columns.toml"), "--out", str(work / "dict")]) == 0
+    reasons = json.loads((work / "dict" / "reasons.json").read_text())
+    mine = [r for r in reasons.values() if r["feature"] == "days_late"]
+    assert mine[0]["statement"] == "Days your latest loan payment was late"
+    assert mine[0]["dimension"] == "credit_history"
+    # --columns describes a flat table only
+    assert main(["train", "--db", str(work / "x.duckdb"), "--as-of", "2024-01-01",
+                 "--columns", str(work / "columns.toml"), "--out", str(work / "y")]) == 2

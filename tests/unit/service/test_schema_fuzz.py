@@ -80,6 +80,7 @@ def test_schema_documents_every_route(api_schema: schemathesis.BaseSchema,
     assert set(paths) == {"/v1/consents", "/v1/consents/{consent_id}", "/v1/scores/{person_id}",
                           "/v1/me/score", "/v1/me/data", "/v1/me/disputes", "/v1/me/access-log",
                           "/v1/audit/verify", "/v1/audit/checkpoint", "/v1/audit/key",
-                          "/v1/audit/consistency"}
+                          "/v1/audit/consistency", "/v1/scores/{person_id}/notice",
+                          "/v1/me/notices", "/v1/population"}
     assert fuzz_world.client.get("/docs").status_code == 200
 

@@ -55,7 +55,7 @@ def test_tips_come_from_the_model_reason_catalogue(tmp_path: Path) -> None:
     assert reasons[0] == {"code": "BILLS_LATE",
                           "text": "Bills were paid late: +18 points if on time",
                           "tip": "Pay utility bills before the due date",
-                          "feature": "bills__on_time_share_365d"}
+                          "feature": "bills__on_time_share_365d", "what_if": None}
     assert reasons[1]["tip"] is None  # code absent from the catalogue
 
 

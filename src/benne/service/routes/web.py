@@ -12,8 +12,9 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from benne import __version__
-from benne.dimensions import DIMENSION_LABELS
+from benne.dimensions import DIMENSION_DATA_HINTS, DIMENSION_LABELS
 from benne.exceptions import NotFoundError
+from benne.models.settings import BANDS, Scale
 from benne.service.deps import SettingsDep
 from benne.web import TEMPLATES_DIR
 
@@ -28,7 +29,8 @@ _templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 def _page(request: Request, name: str, title: str) -> HTMLResponse:
     response = _templates.TemplateResponse(
-        request, name, {"title": title, "version": __version__, "dimensions": DIMENSION_LABELS}
+        request, name, {"title": title, "version": __version__, "dimensions": DIMENSION_LABELS,
+                        "hints": DIMENSION_DATA_HINTS, "bands": BANDS, "scale": Scale()}
     )
     response.headers["Content-Security-Policy"] = CSP
     return response
@@ -42,6 +44,11 @@ def person_page(request: Request) -> HTMLResponse:
 @router.get("/me", response_class=HTMLResponse)
 def person_page_alias(request: Request) -> HTMLResponse:
     return _page(request, "me.html", "Your benne score")
+
+
+@router.get("/notices", response_class=HTMLResponse)
+def notices_page(request: Request) -> HTMLResponse:
+    return _page(request, "notices.html", "Notices sent about you")
 
 
 @router.get("/partner", response_class=HTMLResponse)

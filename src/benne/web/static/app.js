@@ -46,18 +46,84 @@ function fillRows(table, rows) {
   }));
 }
 
-function renderReasons(list, reasons) {
+function renderReasons(list, reasons, score) {
   list.replaceChildren(...reasons.map((r) => {
     const li = el("li");
+    li.dataset.code = r.code;
     li.append(el("p", r.text, "reason-text"));
     if (r.tip) {
       const tip = el("p", null, "tip");
       tip.append(el("strong", "How to improve: "), r.tip);
       li.append(tip);
     }
+    if (r.what_if !== null && r.what_if !== undefined && score !== undefined) {
+      const gain = r.what_if - score;
+      const w = el("p", null, "what-if");
+      w.append(el("strong", "What if: "), "your score would be ",
+        el("span", String(r.what_if), "what-if-score"),
+        " (" + (gain >= 0 ? "+" : "") + gain + " points).");
+      li.append(w);
+    }
     return li;
   }));
   if (!reasons.length) list.replaceChildren(el("li", "Nothing is costing you points."));
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+
+/* The score history as an inline SVG line over the bands (each a shaded stripe, its lower
+   edge a dashed line): the part of the scale around the person's scores. */
+function drawHistory(box, history, bands, lo, hi) {
+  const keep = box.querySelector("title");
+  box.replaceChildren(keep);
+  if (!history.length) return;
+  const W = 600, H = 180, L = 40, R = 90, T = 10, B = 24;
+  const scores = history.map((h) => h.score);
+  // the scores shown with a margin, out to the next multiple of 50 (band edges are on them)
+  const ymin = Math.max(lo, Math.floor((Math.min(...scores) - 30) / 50) * 50);
+  const ymax = Math.min(hi, Math.ceil((Math.max(...scores) + 30) / 50) * 50);
+  const y = (v) => T + (H - T - B) * (1 - (v - ymin) / (ymax - ymin));
+  const x = (i) => L + (history.length === 1 ? (W - L - R) / 2
+    : (W - L - R) * i / (history.length - 1));
+  bands.forEach((b, i) => {
+    const top = Math.min(ymax, i + 1 < bands.length ? bands[i + 1].low : hi);
+    const bottom = Math.max(ymin, b.low);
+    if (top <= bottom) return;
+    box.append(svg("rect", { x: L, y: y(top), width: W - L - R, height: y(bottom) - y(top),
+      class: "band-" + b.name.replace(" ", "-") }));
+    box.append(svg("text", { x: W - R + 6, y: (y(top) + y(bottom)) / 2 + 4,
+      class: "chart-label" }, b.name));
+    if (b.low > ymin && b.low < ymax) {
+      box.append(svg("line", { x1: L, x2: W - R, y1: y(b.low), y2: y(b.low),
+        class: "band-edge" }));
+      box.append(svg("text", { x: L - 4, y: y(b.low) + 4, class: "chart-axis",
+        "text-anchor": "end" }, b.low));
+    }
+  });
+  const points = history.map((h, i) => x(i).toFixed(1) + "," + y(h.score).toFixed(1));
+  box.append(svg("polyline", { points: points.join(" "), class: "history-line" }));
+  history.forEach((h, i) => {
+    const dot = svg("circle", { cx: x(i), cy: y(h.score), r: 4, class: "history-dot" });
+    dot.append(svg("title", {}, h.as_of + ": " + h.score + " (" + h.band + ")"));
+    box.append(dot);
+    box.append(svg("text", { x: x(i), y: H - 6, class: "chart-axis", "text-anchor": "middle" },
+      h.as_of));
+  });
+}
+
+function scaleOf(node) {
+  const bands = node.dataset.bands.split(",").map((pair) => {
+    const [low, name] = pair.split(":");
+    return { low: Number(low), name };
+  });
+  return { bands, lo: Number(node.dataset.min), hi: Number(node.dataset.max) };
 }
 
 function setBar(bar, value) {
@@ -130,30 +196,57 @@ const person = {
       data = res.data;
     }
     const score = await api("GET", "/v1/me/score", { token: this.token });
-    this.renderScore(score.ok ? score.data : null);
+    const population = await api("GET", "/v1/population", { token: this.token });
+    this.renderScore(score.ok ? score.data : null, population.ok ? population.data : null);
+    const notices = await api("GET", "/v1/me/notices", { token: this.token });
+    this.renderNotices(notices.ok ? notices.data : []);
     this.renderAccess(data.access_log);
     this.renderConsents(data.consents);
     this.renderRecords(data.store, data);
     this.renderDisputes(data.disputes);
   },
 
-  renderScore(s) {
+  renderScore(s, population) {
     $("score-empty").hidden = !!s;
     $("score-body").hidden = !s;
     if (!s) return;
+    const { bands, lo, hi } = scaleOf($("score-scale"));
     $("score-value").textContent = s.score;
     $("score-band").textContent = s.band;
     $("score-band").dataset.band = s.band;
     $("score-asof").textContent = s.as_of;
     $("score-model").textContent = s.model_version;
-    $("score-scale").setAttribute("aria-label", "Score " + s.score + " on a scale from 350 to 950");
-    $("score-marker").style.left = ((s.score - 350) / 6).toFixed(1) + "%";
+    $("score-scale").setAttribute("aria-label",
+      "Score " + s.score + " on a scale from " + lo + " to " + hi);
+    $("score-marker").style.left = (100 * (s.score - lo) / (hi - lo)).toFixed(1) + "%";
     for (const li of $("dimensions").children) {
-      const value = s.dimensions[li.dataset.dimension];
-      li.querySelector(".dim-value").textContent = setBar(li.querySelector(".bar"), value);
+      const key = li.dataset.dimension;
+      const value = s.dimensions[key];
+      const bar = li.querySelector(".bar");
+      li.querySelector(".dim-value").textContent = setBar(bar, value);
+      li.querySelector(".dim-nodata").hidden = value !== null && value !== undefined;
+      const spread = population?.dimensions?.[key];
+      const band = bar.querySelector(".spread"), median = bar.querySelector(".median");
+      band.hidden = median.hidden = !spread;
+      if (spread) {
+        band.style.left = spread.p10 + "%";
+        band.style.width = Math.max(spread.p90 - spread.p10, 0.5) + "%";
+        median.style.left = spread.p50 + "%";
+        bar.setAttribute("aria-valuetext", (value === null ? "no data" : Math.round(value)
+          + " of 100") + "; most people " + Math.round(spread.p10) + " to "
+          + Math.round(spread.p90) + ", median " + Math.round(spread.p50));
+      }
     }
-    renderReasons($("reasons"), s.reasons);
+    renderReasons($("reasons"), s.reasons, s.score);
+    drawHistory($("history-chart"), s.history, bands, lo, hi);
     fillRows($("history"), [...s.history].reverse().map((h) => [h.as_of, h.score, h.band, h.model_version]));
+  },
+
+  renderNotices(notices) {
+    fillRows($("notices"), notices.map((n) => [
+      when(n.issued_at), n.partner_name ? n.partner_name + " (" + n.partner_id + ")" : n.partner_id,
+      n.purpose, n.score + " (" + n.band + ")"]));
+    $("notices-empty").hidden = notices.length > 0;
   },
 
   renderAccess(entries) {
@@ -261,6 +354,46 @@ const person = {
   },
 };
 
+/* ---------- the printable notices ---------- */
+
+const noticesPage = {
+  async start() {
+    $("print").addEventListener("click", () => window.print());
+    const token = sessionStorage.getItem("benne-token");
+    if (!token) { $("notices-signin").hidden = false; return; }
+    const res = await api("GET", "/v1/me/notices", { token });
+    if (!res.ok) { $("notices-signin").hidden = false; return; }
+    $("notices-none").hidden = res.data.length > 0;
+    $("notice-list").replaceChildren(...res.data.map((n) => this.notice(n)));
+  },
+
+  notice(n) {
+    const art = el("article", null, "notice card");
+    art.id = "notice-" + n.notice_id;
+    art.append(el("h2", "Notice of adverse action · " + n.bureau_name));
+    const dl = el("dl", null, "notice-facts");
+    const fact = (k, v) => { dl.append(el("dt", k), el("dd", v)); };
+    fact("Sent", when(n.issued_at) + " UTC");
+    fact("To the lender", (n.partner_name || n.partner_id) + ", for " + n.purpose);
+    fact("Your score", n.score + " (" + n.band + ")");
+    fact("Scale", "from " + n.scale_min + " to " + n.scale_max + "; higher is better");
+    fact("Scored as of", n.as_of);
+    fact("Model", n.model_version);
+    art.append(dl);
+    art.append(el("h3", "Key factors"));
+    const ol = el("ol", null, "notice-factors");
+    for (const f of n.key_factors) ol.append(el("li", f.text));
+    if (!n.key_factors.length) ol.append(el("li", "No factor cost you points."));
+    art.append(ol);
+    art.append(el("h3", "Your rights"));
+    const ul = el("ul", null, "notice-rights");
+    for (const r of n.rights) ul.append(el("li", r));
+    art.append(ul);
+    art.append(el("p", "Contact: " + n.bureau_contact, "notice-contact"));
+    return art;
+  },
+};
+
 /* ---------- the partner's view ---------- */
 
 const partner = {
@@ -312,4 +445,5 @@ document.addEventListener("DOMContentLoaded", () => {
   const page = document.body.dataset.page;
   if (page === "person") person.start();
   else if (page === "partner") partner.start();
+  else if (page === "notices") noticesPage.start();
 });
