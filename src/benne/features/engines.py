@@ -32,20 +32,23 @@ from benne import console
 from benne.exceptions import ConfigError, InputError, NotFoundError, StoreError
 from benne.features.asof import INPUT_PREFIX, SPINE, build_expression, input_schemas
 from benne.features.definitions import Feature
-from benne.features.registry import FEATURES, Catalog
+from benne.features.registry import Catalog, builtin_features
+from benne.sources.currency import CURRENCY_TABLE, USD, Currency
 from benne.sources.custom import CUSTOM_SOURCES_TABLE, CustomSource
 
 __all__ = ["DuckDBEngine", "Engine", "SparkEngine", "compiled_sql", "make_engine"]
 
 
 @lru_cache(maxsize=64)
-def compiled_sql(dialect: str, names: tuple[str, ...], as_of: dt.date | None) -> str:
-    """SQL of the features ``names`` in ``dialect`` ("duckdb" or "pyspark"), cached."""
+def compiled_sql(dialect: str, names: tuple[str, ...], as_of: dt.date | None,
+                 currency: Currency = USD) -> str:
+    """SQL of the built-in features ``names`` in ``dialect`` ("duckdb" or "pyspark") for a
+    store in ``currency``, cached."""
     if dialect == "pyspark":
         from ibis.backends.pyspark import Backend
 
         Backend.register_options()  # the pyspark compiler reads its options
-    registry = {f.name: f for f in FEATURES}
+    registry = {f.name: f for f in builtin_features(currency)}
     expr = build_expression([registry[n] for n in names], registry, as_of)
     return str(ibis.to_sql(expr, dialect=dialect))
 
@@ -53,9 +56,9 @@ def compiled_sql(dialect: str, names: tuple[str, ...], as_of: dt.date | None) ->
 def _sql(dialect: str, features: Sequence[Feature], catalog: Catalog,
          as_of: dt.date | None) -> str:
     """SQL of ``features``: cached when all are built-in, compiled afresh otherwise."""
-    builtin = {f.name: f for f in FEATURES}
+    builtin = {f.name: f for f in builtin_features(catalog.currency)}
     if all(builtin.get(f.name) is f for f in features):
-        return compiled_sql(dialect, tuple(f.name for f in features), as_of)
+        return compiled_sql(dialect, tuple(f.name for f in features), as_of, catalog.currency)
     if dialect == "pyspark":
         from ibis.backends.pyspark import Backend
 
@@ -98,9 +101,20 @@ class Engine(ABC):
                          "ORDER BY name").column("definition").to_pylist()
         return [CustomSource.from_json(r) for r in rows]
 
+    def currency(self) -> Currency:
+        """The currency of the store's amounts (US dollars when it records none)."""
+        if CURRENCY_TABLE not in self._stored():
+            return USD
+        self._expose_stored(CURRENCY_TABLE, INPUT_PREFIX + CURRENCY_TABLE)
+        t = self._run(f"SELECT currency, usd_rate FROM {INPUT_PREFIX}{CURRENCY_TABLE}")
+        if not t.num_rows:
+            return USD
+        return Currency(t.column("currency")[0].as_py(), t.column("usd_rate")[0].as_py())
+
     def catalog(self, definitions: Sequence[Feature] = ()) -> Catalog:
-        """Every feature this store can give: built-in, its custom sources' families (with
-        the category values above each source's floor, counted in the store), ``definitions``."""
+        """Every feature this store can give: built-in (thresholds in the store's currency),
+        its custom sources' families (with the category values above each source's floor,
+        counted in the store), ``definitions``."""
         custom = self.custom_sources()
         stored = self._stored()
         freq: dict[str, dict[str, list[tuple[str, int]]]] = {}
@@ -115,7 +129,7 @@ class Engine(ABC):
                               f"GROUP BY 1 ORDER BY 2 DESC, 1")
                 freq.setdefault(cs.name, {})[c] = list(zip(
                     t.column("v").to_pylist(), t.column("n").to_pylist(), strict=True))
-        return Catalog.build(custom, freq, definitions)
+        return Catalog.build(custom, freq, definitions, self.currency())
 
     def features(self, names: Sequence[str | Feature], as_of: dt.date | None,
                  spine: pa.Table | None = None, *, catalog: Catalog | None = None
@@ -127,6 +141,8 @@ class Engine(ABC):
         which custom sources exist and resolves names."""
         catalog = catalog or self.catalog()
         chosen = catalog.resolve(list(names))
+        for notice in catalog.notices(chosen):
+            console.info(notice)
         stored = self._stored()
         for name, schema in input_schemas(catalog.custom).items():
             if name == SPINE:

@@ -25,16 +25,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+import ibis
 from ibis import _
 
 from benne.dimensions import FeatureMeta
 from benne.features.definitions import Agg, Derived, Feature, Ratio, Window, money
+from benne.sources.currency import USD, Currency
 from benne.sources.custom import CustomSource
 
-__all__ = ["CATEGORY_VALUES_MAX", "FEATURES", "LARGE_TRANSFER", "Catalog", "custom_family",
-           "feature_meta", "get_features", "load_definitions"]
+__all__ = ["CATEGORY_VALUES_MAX", "FEATURES", "LARGE_TRANSFER", "Catalog", "builtin_features",
+           "custom_family", "feature_meta", "get_features", "load_definitions"]
 
 W90, W180, W365, W1095 = Window(90), Window(180), Window(365), Window(1095)
 PRIOR_90 = Window(180, 90)  # the 90 days before the last 90
@@ -53,11 +56,50 @@ _utilisation = _.balance / _.credit_limit.nullif(0.0)
 # the person's own typical transfer (twice their median sent or received) and 0.12-0.22 for
 # fixed amounts of 50-200. Relative thresholds blur support with the everyday payments of the
 # well-off; a round amount is preferred to the best one so as not to fit one sample.
-LARGE_TRANSFER = 100.0
+# The amount is in US dollars (the simulator's unit): a store in another currency converts it
+# with the value of one US dollar it records (:mod:`benne.sources.currency`), and without that
+# value the two features are left empty rather than compared with 100 of another currency.
+LARGE_TRANSFER = 100.0  # US dollars
 _incoming = ~_.outgoing
-_large_in = _incoming & (_.amount >= LARGE_TRANSFER)
 
-FEATURES: tuple[Feature, ...] = (
+
+
+def _large_transfer_features(currency: Currency) -> tuple[Feature, Feature]:
+    """The two features of transfers of ``LARGE_TRANSFER`` US dollars or more, in ``currency``.
+
+    Without the value of one US dollar in ``currency`` the threshold cannot be converted: the
+    features are then constant nulls (see :meth:`Catalog.notices`).
+    """
+    threshold = currency.from_usd(LARGE_TRANSFER)
+    if currency.code == USD.code:
+        shown = f"{LARGE_TRANSFER:.0f}"
+    elif threshold is not None:
+        shown = f"{threshold:,.0f} {currency.code}"
+    else:
+        shown = f"{LARGE_TRANSFER:.0f} US dollars"
+    tip = ("Large transfers from friends look like informal loans: "
+           "keep savings for bigger expenses instead of borrowing from people you know.")
+    count_desc = f"Number of transfers of {shown} or more you received in the last 12 months."
+    share_desc = (f"Share of the transfers you received in the last 12 months that were "
+                  f"{shown} or more.")
+    if threshold is None:
+        empty = Derived((), lambda: ibis.null("float64"))
+        return (Feature("transfers__large_in_count_365d", "relationships", "transfers", empty,
+                        "increasing", count_desc, tip, windows=(W365,)),
+                Feature("transfers__large_in_share_365d", "relationships", "transfers", empty,
+                        "increasing", share_desc, tip, windows=(W365,)))
+    large = _.amount >= threshold
+    return (Feature("transfers__large_in_count_365d", "relationships", "transfers",
+                    Agg("count", where=_incoming & large, window=W365), "increasing",
+                    count_desc, tip),
+            Feature("transfers__large_in_share_365d", "relationships", "transfers",
+                    Agg("share", predicate=large, where=_incoming, window=W365),
+                    "increasing", share_desc, tip))
+
+
+MONEY_THRESHOLD_FEATURES = ("transfers__large_in_count_365d", "transfers__large_in_share_365d")
+
+_FEATURES: tuple[Feature, ...] = (
     # ── credit history ──────────────────────────────────────────────────────────────────────
     Feature("credit__months_on_file", "credit_history", "credit",
             Agg("nunique", _.t.truncate("M")), "decreasing",
@@ -306,19 +348,6 @@ FEATURES: tuple[Feature, ...] = (
             "Total money you received by transfer in the last 12 months.",
             "Large sums received from friends suggest borrowing: "
             "rely on your own savings for bigger costs where you can."),
-    Feature("transfers__large_in_count_365d", "relationships", "transfers",
-            Agg("count", where=_large_in, window=W365), "increasing",
-            f"Number of transfers of {LARGE_TRANSFER:.0f} or more you received "
-            "in the last 12 months.",
-            "Large transfers from friends look like informal loans: "
-            "keep savings for bigger expenses instead of borrowing from people you know."),
-    Feature("transfers__large_in_share_365d", "relationships", "transfers",
-            Agg("share", predicate=_.amount >= LARGE_TRANSFER, where=_incoming, window=W365),
-            "increasing",
-            f"Share of the transfers you received in the last 12 months that were "
-            f"{LARGE_TRANSFER:.0f} or more.",
-            "Large transfers from friends look like informal loans: "
-            "keep savings for bigger expenses instead of borrowing from people you know."),
     # Counterparties' own credit records, as the bureau knew them before as_of (homophily).
     Feature("transfers__counterparty_delinquent_share_365d", "relationships", "counterparties",
             Agg("share", predicate=_.delinquent, where=_.delinquent.notnull()), "increasing",
@@ -341,6 +370,19 @@ FEATURES: tuple[Feature, ...] = (
             "Lowest earlier benne score among the people you transacted with in the last year.",
             "Be careful with whom you share money."),
 )
+
+
+@lru_cache(maxsize=16)
+def builtin_features(currency: Currency = USD) -> tuple[Feature, ...]:
+    """The built-in features of a store whose amounts are in ``currency`` (thresholds that
+    are fixed amounts converted from US dollars), in registry order."""
+    large = dict(zip(MONEY_THRESHOLD_FEATURES, _large_transfer_features(currency), strict=True))
+    at = next(i for i, f in enumerate(_FEATURES)
+              if f.name == "transfers__in_amount_365d") + 1
+    return (*_FEATURES[:at], *large.values(), *_FEATURES[at:])
+
+
+FEATURES: tuple[Feature, ...] = builtin_features(USD)
 
 
 CATEGORY_VALUES_MAX = 12  # per category column, the most frequent values above the floor
@@ -427,17 +469,19 @@ class Catalog:
     features: tuple[Feature, ...]
     custom: tuple[CustomSource, ...] = ()
     extra: tuple[Feature, ...] = ()
+    currency: Currency = USD
 
     @classmethod
     def build(cls, custom: Sequence[CustomSource] = (),
               frequencies: Mapping[str, Mapping[str, Sequence[tuple[str, int]]]] | None = None,
-              definitions: Sequence[Feature] = ()) -> Catalog:
-        """Built-in features, the family of each custom source, then ``definitions``.
+              definitions: Sequence[Feature] = (), currency: Currency = USD) -> Catalog:
+        """Built-in features (in the store ``currency``), the family of each custom source,
+        then ``definitions``.
 
         ``frequencies[source][category]`` lists ``(value, rows)`` most frequent first.
         """
         freq = frequencies or {}
-        feats, extra = list(FEATURES), []
+        feats, extra = list(builtin_features(currency)), []
         for cs in custom:
             chosen, rest = {}, {}
             for c in cs.categories:
@@ -459,7 +503,22 @@ class Catalog:
             names.add(f.name)
             feats.append(f)
         extra = [f for f in extra if f.name not in names]
-        return cls(tuple(feats), tuple(custom), tuple(extra))
+        return cls(tuple(feats), tuple(custom), tuple(extra), currency)
+
+    def notices(self, chosen: Sequence[Feature]) -> list[str]:
+        """One line per reason some of ``chosen`` are left empty by the store's money."""
+        if self.currency.usd_rate is not None:
+            return []
+        builtin = {f.name: f for f in builtin_features(self.currency)}
+        empty = [f.name for f in chosen if builtin.get(f.name) is f
+                 and f.name in MONEY_THRESHOLD_FEATURES]
+        if not empty:
+            return []
+        code = self.currency.code
+        return [f"{', '.join(empty)} left empty: their threshold is {LARGE_TRANSFER:.0f} US "
+                f"dollars and the store's amounts are in {code}, with no value of the US dollar "
+                f"in {code}; add USD = <value of one US dollar in {code}> under [currencies] in "
+                f"the mapping and load it again"]
 
     def resolve(self, wanted: Sequence[str | Feature] | None = None) -> list[Feature]:
         """The definitions asked for (names or definitions, in that order), or the defaults."""
@@ -520,7 +579,8 @@ def load_definitions(path: Path | str) -> list[Feature]:
 
 
 def get_features(names: list[str] | tuple[str, ...] | None = None) -> list[Feature]:
-    """The built-in definitions named (in the order given), or all of them in registry order."""
+    """The built-in definitions named (in the order given), or all of them in registry order
+    (for a store in US dollars)."""
     return Catalog(FEATURES).resolve(names)
 
 

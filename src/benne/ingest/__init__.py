@@ -31,6 +31,7 @@ from benne.ingest.custom import declare_custom_sources
 from benne.ingest.load import ChunkLoader, Counts, scalar
 from benne.ingest.readers import CsvOptions, InputFile, discover, inspect, read_chunks, sha256_file
 from benne.ingest.validate import FUTURE_DAYS, pseudonym
+from benne.sources.currency import Currency, record_currency
 from benne.sources.custom import CustomSource
 from benne.store import open_store
 
@@ -70,6 +71,8 @@ class IngestResult:
     duplicates: int = 0
     files: list[FileResult] = field(default_factory=list)
     ingest_ids: list[int] = field(default_factory=list)
+    currency: str | None = None  # the store currency a mapping recorded
+    usd_rate: float | None = None  # the value of one US dollar in it, when known
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -158,9 +161,10 @@ def ingest(
 
 
 def _load_all(files: Sequence[InputFile], opts: CsvOptions, store: Path | str, stamp: datetime,
-              key: str | None, chunk_rows: int, custom: Sequence[CustomSource] = ()
-              ) -> IngestResult:
-    """Load inspected files in one transaction (declaring ``custom`` sources first)."""
+              key: str | None, chunk_rows: int, custom: Sequence[CustomSource] = (),
+              currency: Currency | None = None) -> IngestResult:
+    """Load inspected files in one transaction (declaring ``custom`` sources and recording
+    the store ``currency`` first)."""
     result = IngestResult()
     con = open_store(store)
     try:
@@ -168,6 +172,9 @@ def _load_all(files: Sequence[InputFile], opts: CsvOptions, store: Path | str, s
         con.execute("BEGIN TRANSACTION")
         try:
             declare_custom_sources(con, custom)
+            if currency is not None:
+                recorded = record_currency(con, currency)
+                result.currency, result.usd_rate = recorded.code, recorded.usd_rate
             with console.task(f"ingesting {len(files)} file(s)") as advance:
                 for f in files:
                     fr = _load_file(con, f, opts, stamp, key, chunk_rows, advance)
@@ -211,7 +218,9 @@ def ingest_mapping(
     Each raw file is first staged (columns renamed, values mapped, dates parsed with their
     format, time zones and currencies converted, constants filled in), then loaded and
     validated like any other file: refused rows are quarantined with the reason. The custom
-    sources the mapping declares are created in the store and recorded in ``custom_sources``.
+    sources the mapping declares are created in the store and recorded in ``custom_sources``;
+    the currency of the amounts, and the value of one US dollar in it when the mapping gives
+    it, in ``store_currency`` (:mod:`benne.sources.currency`).
     ``FileResult.other`` counts, per field, the raw values a value map sent to ``other``;
     ``FileResult.formats`` gives the date format used per field (None = ISO).
     """
@@ -232,7 +241,7 @@ def ingest_mapping(
             inspect(f, CsvOptions())
             files.append(f)
         result = _load_all(files, CsvOptions(), store, _naive_utc(now), pseudonymize_key or None,
-                           chunk_rows, m.custom)
+                           chunk_rows, m.custom, m.store_currency)
     for fr, st in zip(result.files, staged, strict=True):
         fr.other = {k: dict(v.most_common()) for k, v in st.other.items()}
         fr.formats = st.formats

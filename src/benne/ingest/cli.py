@@ -106,6 +106,13 @@ def ingest_cmd(paths: tuple[str, ...], mapping: Path | None, source: str | None,
                  f"{result.quarantined} + duplicates {result.duplicates}, into {store}")
     if result.quarantined:
         lines.append("see the refused rows with `benne quarantine`")
+    if result.currency is not None:
+        lines.append(f"amounts in {result.currency}" + (
+            f"; one US dollar = {result.usd_rate:,.6g} {result.currency}"
+            if result.usd_rate is not None and result.currency != "USD" else
+            "" if result.usd_rate is not None else
+            f"; no value of the US dollar in {result.currency}, so features with thresholds "
+            f"in US dollars will be empty (add USD = ... under [currencies])"))
     summary = result.to_dict()
     summary["store"] = str(store)
     console.emit(summary, "\n".join(lines))

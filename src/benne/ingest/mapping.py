@@ -29,6 +29,7 @@ from benne.exceptions import ConfigError, SourceFileError
 from benne.ingest.dates import detect_format
 from benne.ingest.validate import ISO_TEXT, OFFSET_TEXT
 from benne.sources import OTHER, SOURCES, Source
+from benne.sources.currency import REFERENCE_CURRENCY, Currency
 from benne.sources.custom import CustomSource, parse_custom_source
 
 __all__ = ["FileMapping", "Mapping", "StagedFile", "load_mapping", "stage_file"]
@@ -69,6 +70,7 @@ class Mapping:
     custom: tuple[CustomSource, ...]
     files: tuple[FileMapping, ...]
     currency: str | None = None
+    store_currency: Currency | None = None  # what the store's amounts are in (None: unsaid)
 
 
 def _text(value: Any) -> str:
@@ -228,7 +230,27 @@ def load_mapping(path: Path | str) -> Mapping:
 
     order = {n: k for k, n in enumerate(load_order())}
     files.sort(key=lambda f: order.get(f.source.name, len(order)))
-    return Mapping(path=path, custom=custom, files=tuple(files), currency=top.get("currency"))
+    return Mapping(path=path, custom=custom, files=tuple(files), currency=top.get("currency"),
+                   store_currency=_store_currency(top, currencies, where))
+
+
+def _store_currency(top: dict[str, Any], currencies: list[str], where: str) -> Currency | None:
+    """The currency the loaded amounts are in, with the value of one US dollar in it when the
+    mapping gives it (``[currencies] USD``); None when the mapping names no currency."""
+    code = top.get("currency") or (currencies[0] if currencies else None)
+    if code is None:
+        return None
+    code = _text(code)
+    if code == REFERENCE_CURRENCY:
+        return Currency(code, 1.0)
+    rate = top.get("currencies", {}).get(REFERENCE_CURRENCY)
+    if rate is None:
+        return Currency(code, None)
+    if not isinstance(rate, int | float) or isinstance(rate, bool) or not rate > 0:
+        raise ConfigError(f"[currencies] {REFERENCE_CURRENCY} must be a positive number; "
+                          f"got {rate!r}", where=where,
+                          fix=f"give {REFERENCE_CURRENCY} = <value of one US dollar in {code}>")
+    return Currency(code, float(rate))
 
 
 # ── staging: raw file -> the source's fields as text ─────────────────────────────────────────

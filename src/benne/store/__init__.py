@@ -136,8 +136,8 @@ def export_lake(store_path: Path | str, lake_dir: Path | str) -> dict[str, Path]
 
     ``excluded_records`` and ``scores_history`` are written too, because a feature engine
     reading the lake needs them, and so are custom sources with their ``custom_sources``
-    declarations. Rows are ordered by ``_record_id`` so the same store always
-    gives the same files.
+    declarations and the store currency (``store_currency``) when the store records them.
+    Rows are ordered by ``_record_id`` so the same store always gives the same files.
     """
     lake = Path(lake_dir)
     lake.mkdir(parents=True, exist_ok=True)
@@ -145,9 +145,13 @@ def export_lake(store_path: Path | str, lake_dir: Path | str) -> dict[str, Path]
     con = open_store(store_path, read_only=True)
     try:
         from benne.ingest.custom import read_custom_sources
+        from benne.sources.currency import CURRENCY_TABLE
 
         custom = [c.name for c in read_custom_sources(con)]
         extra = ["custom_sources"] if custom else []
+        if _first(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                       "AND table_schema = 'main'", [CURRENCY_TABLE]):
+            extra.append(CURRENCY_TABLE)
         for name in [*SOURCES, *custom, "excluded_records", "scores_history", *extra]:
             target = lake / f"{name}.parquet"
             order = "_record_id" if name in SOURCES or name in custom else "ALL"
