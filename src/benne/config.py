@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         None, description="Key for hashing raw personal identifiers into person ids at load."
     )
     rate_limit_per_minute: int = Field(6000, ge=1, description="Partner requests per minute.")
+    person_rate_limit_per_minute: int = Field(
+        300, ge=1, description="Requests per minute of one person token.")
+    address_rate_limit_per_minute: int = Field(
+        12000, ge=1, description="Requests per minute from one client address, on every route.")
+    dispute_days: int = Field(
+        30, ge=1, le=365, description="Days to verify a disputed record before it is removed.")
     config_path: Path | None = Field(None, description="The benne.toml these came from.")
 
     @field_validator("database_url")

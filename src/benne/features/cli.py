@@ -79,6 +79,11 @@ def _compute(as_of: dt.datetime | None, db: Path | None, people: Path | None, en
     else:
         target = as_of.date() if as_of is not None else None
         who = frame["person_id"].astype(str).tolist() if frame is not None else None
+    if store is not None:
+        from benne.service import apply_dispute_holds
+
+        # The disputes live in the service database; upheld or overdue ones hold records out.
+        apply_dispute_holds(load_settings().database_url, store)
     table = compute_features(store, target, engine=engine, people=who, lake=lake)
     out.parent.mkdir(parents=True, exist_ok=True)
     with console.stage(f"writing {out.name}"):

@@ -67,6 +67,9 @@ def ingest_cmd(paths: tuple[str, ...], source: str | None, db: Path | None, deli
         pseudonymize_key=settings.pseudonymize_key,
         format=fmt,
     )
+    from benne.store import publish_people
+
+    snapshot = publish_people(store)  # what the service shows each person, read without locks
     lines = [f"{fr.file} ({fr.source}): read {fr.rows_read}, loaded {fr.loaded} "
              f"({fr.new} new, {fr.corrected} corrected), quarantined {fr.quarantined}, "
              f"duplicates {fr.duplicates}" for fr in result.files]
@@ -76,6 +79,7 @@ def ingest_cmd(paths: tuple[str, ...], source: str | None, db: Path | None, deli
         lines.append("see the refused rows with `benne quarantine`")
     summary = result.to_dict()
     summary["store"] = str(store)
+    summary["people_snapshot"] = str(snapshot)
     console.emit(summary, "\n".join(lines))
 
 

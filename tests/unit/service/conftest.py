@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from benne.config import Settings
 from benne.service import create_app, create_partner, issue_person_token, load_scores
 from benne.service.deps import get_clock
+from benne.store import publish_people
 from tests.postgres_server import PostgresServer, fresh_database, postgres_server
 from tests.unit.service.factory import score_row, write_scores, write_store
 
@@ -111,6 +112,7 @@ def make_world(database_url: str, tmp_path: Path, *, store: bool = True,
             "transfers": [{"transfer_id": "T1", "from_person": "P2", "to_person": "P1",
                            "at": datetime(2024, 2, 1, 9), "amount": 12.5}],
         })
+        publish_people(store_path)
     partners = {name: create_partner(database_url, name) for name in ("acme", "other")}
     tokens = {pid: issue_person_token(database_url, pid) for pid in ("P1", "P2", "P3")}
     clock = Clock()

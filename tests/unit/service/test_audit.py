@@ -41,15 +41,16 @@ def test_every_read_consent_change_and_dispute_is_chained(world: World) -> None:
     _events(world)
     rows = _rows(world.database_url)
     actions = [r["action"] for r in rows]
-    # two partner.create entries come from the fixture's create_partner calls
-    assert actions == ["partner.create", "partner.create", "consent.grant", "score.read",
-                       "score.read", "consent.revoke", "dispute.file"]
-    assert [r["seq"] for r in rows] == list(range(1, 8))
+    # two partner.create and three token.issue entries come from the fixture's credentials
+    assert actions == ["partner.create", "partner.create", "token.issue", "token.issue",
+                       "token.issue", "consent.grant", "score.read", "score.read",
+                       "consent.revoke", "dispute.file"]
+    assert [r["seq"] for r in rows] == list(range(1, 11))
     assert all(r["prev_hash"] == p["hash"] for p, r in zip(rows, rows[1:], strict=False))
     reads = [json.loads(r["detail"]) for r in rows if r["action"] == "score.read"]
     assert [d["outcome"] for d in reads] == ["granted", "refused"]
     report = verify_audit(world.database_url)
-    assert report.ok and report.count == 7
+    assert report.ok and report.count == 10
 
 
 def test_a_changed_row_is_found_by_verify(world: World) -> None:
@@ -86,7 +87,7 @@ def test_rows_cut_off_the_end_are_found_by_verify(world: World) -> None:
 def test_admin_endpoint_reports_the_break(world: World) -> None:
     _events(world)
     ok = world.client.get("/v1/audit/verify", headers={"X-Admin-Key": ADMIN_KEY})
-    assert ok.status_code == 200 and ok.json() == {"ok": True, "count": 7,
+    assert ok.status_code == 200 and ok.json() == {"ok": True, "count": 10,
                                                    "first_broken_seq": None, "reason": None}
     _execute(world.database_url, "UPDATE audit_log SET actor = 'someone' WHERE seq = 2")
     broken = world.client.get("/v1/audit/verify", headers={"X-Admin-Key": ADMIN_KEY}).json()
@@ -110,7 +111,7 @@ def test_concurrent_reads_keep_one_unbroken_chain(world: World) -> None:
         statuses = list(pool.map(read, range(60)))
     assert statuses == [200] * 60
     report = verify_audit(world.database_url)
-    assert report.ok and report.count == 2 + 2 + 60
+    assert report.ok and report.count == 2 + 3 + 2 + 60
 
 
 def test_appenders_with_their_own_head_hints_keep_one_chain(database_url: str) -> None:
