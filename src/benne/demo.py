@@ -19,14 +19,17 @@ population with a 6% bad rate centres near 530, and a cutoff only a few percent 
 the approval-rate fairness measures meaningless.
 
 The work folder holds ``sources/`` (simulated files), ``benne.duckdb`` (the store),
-``features/``, ``models/champion/``, ``scores.parquet``, ``report.html``, ``service.sqlite`` and a
-``benne.toml`` so every ``benne`` command run there uses them.
+``benne.people.sqlite`` (the people's records the service shows them), ``features/``,
+``models/champion/``, ``scores.parquet``, ``report.html``, ``service.sqlite`` and a
+``benne.toml`` so every ``benne`` command run there uses them. ``demo.json`` holds the demo
+partner's key and person's token, so it and ``service.sqlite`` are readable by their owner only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -110,7 +113,7 @@ def run_demo(
         load_scores,
     )
     from benne.simulate import simulate
-    from benne.store import open_store
+    from benne.store import open_store, publish_people
 
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -143,6 +146,7 @@ def run_demo(
                         now=dt.datetime.combine(end, dt.time()))
         result.counts["ingest"] = {k: v for k, v in loaded.to_dict().items()
                                    if k in ("rows_read", "loaded", "quarantined", "duplicates")}
+        publish_people(paths["store"])  # each person's records, as the service shows them
 
     meta = feature_meta()
     with stage("features", "computing point-in-time features"):
@@ -216,8 +220,16 @@ def run_demo(
     result.partner_id, result.partner_key = partner_id, key
     result.person_id, result.person_token = person_id, token
     result.url = f"http://{host}:{port}"
-    (workdir / "demo.json").write_text(json.dumps(result.to_dict(), indent=2, default=str))
+    _write_private(workdir / "demo.json", json.dumps(result.to_dict(), indent=2, default=str))
     return result
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only (0600): it holds the demo's key and token."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def _record_scores(con: Any, scores: Any) -> None:

@@ -233,7 +233,7 @@ def apply_dispute_holds(database_url: str, store: Path, *, now: datetime | None 
 
     from benne.service import disputes
     from benne.service.db import opened
-    from benne.store import open_store, replace_dispute_holds
+    from benne.store import dispute_holds_in, open_store, replace_dispute_holds
 
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
@@ -241,6 +241,8 @@ def apply_dispute_holds(database_url: str, store: Path, *, now: datetime | None 
     else:
         with opened(database_url) as session:
             holds = disputes.holds(session, now or _now())
+    if dispute_holds_in(store) == {(h.source, h.record_id, h.reason) for h in holds}:
+        return len(holds)  # nothing to change: the store is not opened for writing
     con = open_store(store)
     try:
         return replace_dispute_holds(con, holds)

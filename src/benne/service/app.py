@@ -44,6 +44,7 @@ from benne.service.middleware import (
 )
 from benne.service.ratelimit import Limits
 from benne.service.routes import admin, partner, person, web
+from benne.service.schemas import error_responses
 from benne.service.scores import load_reason_catalogue, load_scores_file
 from benne.web import STATIC_DIR
 
@@ -167,6 +168,7 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Alternative-data credit scores, read by partners only under the person's consent.",
         lifespan=_lifespan(settings),
         redirect_slashes=False,
+        responses=error_responses(429, 503),  # every route: limits per address, timeouts
     )
     app.state.settings = settings
     app.include_router(partner.router)  # first: the hot route is matched before the others

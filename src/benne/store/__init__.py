@@ -26,6 +26,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "BOOKKEEPING_TABLES",
     "current_version",
+    "dispute_holds_in",
     "exclude_record",
     "export_lake",
     "include_record",
@@ -222,3 +223,28 @@ def replace_dispute_holds(con: duckdb.DuckDBPyConnection, holds: Iterable[_Hold]
         con.execute("ROLLBACK")
         raise
     return len(rows)
+
+
+def dispute_holds_in(store: Path | str) -> set[tuple[str, str, str]]:
+    """The ``(source, record_id, reason)`` dispute rows of a store's ``excluded_records``.
+
+    Read-only; empty when the store or the table does not exist.
+    """
+    path = Path(store)
+    if not path.is_file():
+        return set()
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the store {path}: {str(exc).splitlines()[0]}",
+                         fix="check the path, and that no other process is writing to it"
+                         ) from None
+    try:
+        if not _first(con, "SELECT count(*) FROM information_schema.tables "
+                           "WHERE table_name = 'excluded_records' AND table_schema = 'main'"):
+            return set()
+        rows = con.execute("SELECT source, record_id, reason FROM excluded_records "
+                           "WHERE starts_with(reason, ?)", [DISPUTE_REASON_PREFIX]).fetchall()
+        return {(str(a), str(b), str(c)) for a, b, c in rows}
+    finally:
+        con.close()

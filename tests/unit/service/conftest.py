@@ -87,7 +87,7 @@ class World:
 
 
 def make_world(database_url: str, tmp_path: Path, *, store: bool = True,
-               rate_limit_per_minute: int = 6000) -> Iterator[World]:
+               rate_limit_per_minute: int = 6000, **settings: object) -> Iterator[World]:
     scores = write_scores(tmp_path / "scores.parquet", [
         score_row("P1", 612, as_of=date(2024, 3, 31)),
         score_row("P1", 655, as_of=date(2024, 6, 30)),
@@ -118,7 +118,7 @@ def make_world(database_url: str, tmp_path: Path, *, store: bool = True,
     clock = Clock()
     settings = Settings(database_url=database_url, store=store_path, admin_key=ADMIN_KEY,
                         rate_limit_per_minute=rate_limit_per_minute,
-                        model_dir=tmp_path / "no-model")
+                        model_dir=tmp_path / "no-model", **settings)
     app = create_app(settings)
     app.dependency_overrides[get_clock] = lambda: clock
     with TestClient(app) as client:
