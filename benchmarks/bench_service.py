@@ -362,7 +362,9 @@ def _server_kind() -> str:
     from benne.service import fast_server_options
 
     options = fast_server_options()
-    return f"{options.get('http', 'h11')} parser, {options.get('loop', 'asyncio')} loop"
+    http = options.get("http", "h11")
+    parser = "httptools with head limits" if not isinstance(http, str) else http
+    return f"{parser} parser, {options.get('loop', 'asyncio')} loop"
 
 
 def _row(r: LoadResult) -> str:

@@ -16,10 +16,10 @@ from benne.sources import SOURCES, duckdb_type
 from benne.store import (
     SCHEMA_VERSION,
     current_version,
+    dispute_holds_in,
     exclude_record,
     export_lake,
     include_record,
-    dispute_holds_in,
     migrate,
     open_store,
     publish_people,
