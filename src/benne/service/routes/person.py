@@ -156,11 +156,14 @@ async def my_score(request: Request, auth: PersonCredentials, clock: ClockDep) -
 
 @router.get("/me/data", response_model=MeDataOut)
 async def my_data(request: Request, auth: PersonCredentials, settings: SettingsDep,
-                  clock: ClockDep) -> MeDataOut:
+                  clock: ClockDep) -> Response:
     """Everything held on you: scores, consents, disputes, access log, and your store records."""
     now = clock()
-    return await _as_person(request, auth, now, lambda session, person_id: _my_data(
-        session, person_id, settings, now))
+    # Serialised in the worker thread too: the answer can be large, and validating and dumping
+    # it on the event loop would hold up every other request of this worker.
+    body = await _as_person(request, auth, now, lambda session, person_id: _my_data(
+        session, person_id, settings, now).model_dump_json())
+    return Response(body, media_type="application/json")
 
 
 def _my_data(session: Session, person_id: str, settings: Settings, now: datetime) -> MeDataOut:
