@@ -132,7 +132,8 @@ def change_partner(database_url: str, partner_id: str, change: str) -> str | Non
             live = select(Consent).where(Consent.partner_id == partner_id,
                                          Consent.revoked_at.is_(None))
             for row in session.execute(live).scalars():
-                consent.revoke(session, person_id=row.person_id, consent_id=row.id, now=now)
+                consent.revoke(session, person_id=row.person_id, consent_id=row.id, now=now,
+                               actor="admin")
         _audit(session, f"partner.{change}", partner_id=partner_id)
         return key
 

@@ -71,7 +71,8 @@ def grant(
     return consent
 
 
-def revoke(session: Session, *, person_id: str, consent_id: str, now: datetime) -> Consent:
+def revoke(session: Session, *, person_id: str, consent_id: str, now: datetime,
+           actor: str = "person") -> Consent:
     """Revoke at once; revoking twice is a no-op. Another person's consent is 'not found'."""
     consent = session.get(Consent, consent_id)
     if consent is None or consent.person_id != person_id:
@@ -80,7 +81,7 @@ def revoke(session: Session, *, person_id: str, consent_id: str, now: datetime) 
     if consent.revoked_at is None:
         now = now.replace(tzinfo=None)
         consent.revoked_at = now
-        audit.append(session, at=now, actor="person", action="consent.revoke",
+        audit.append(session, at=now, actor=actor, action="consent.revoke",
                      person_id=person_id,
                      detail={"consent_id": consent.id, "partner_id": consent.partner_id,
                              "purpose": consent.purpose})
