@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
+import anyio
 import pytest
 import uvicorn
 from sqlalchemy import text
@@ -74,6 +75,42 @@ def test_a_request_waiting_for_the_database_does_not_stall_the_event_loop(
         assert waiting.result().status_code == 200  # type: ignore[attr-defined]
     assert health.status_code == 200
     assert elapsed < 1.0, f"/healthz waited {elapsed:.2f} s behind a locked database"
+
+
+def test_busy_answers_503_with_retry_after_and_no_internals(
+        sqlite_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = sqlite_world
+    w.grant("P1", "acme")
+    monkeypatch.setattr("benne.service.db.WRITER_WAIT_SECONDS", 0.3)
+    w.client.app.state.pools["person"] = anyio.CapacityLimiter(1)  # type: ignore[attr-defined]
+    engine = w.client.app.state.engine  # type: ignore[attr-defined]
+    release = threading.Event()
+
+    def hold_the_writer_lock() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT 1"))
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_the_writer_lock)
+    holder.start()
+    time.sleep(0.2)
+    try:
+        # the database stays locked past the wait: 503, not a 500 naming the lock
+        read = w.read("acme", "P1")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            waiting = pool.submit(w.client.get, "/v1/me/score", headers=w.person("P1"))
+            time.sleep(0.1)
+            # the one person thread is taken: the next person request is turned away at once
+            turned_away = w.client.get("/v1/consents", headers=w.person("P2"))
+            first = waiting.result()
+    finally:
+        release.set()
+        holder.join()
+    for r in (read, first, turned_away):
+        assert r.status_code == 503, r.text  # type: ignore[attr-defined]
+        assert r.json() == {"error": "busy", "message": "the service is busy",  # type: ignore[attr-defined]
+                            "fix": "retry after the time in Retry-After"}
+        assert r.headers["Retry-After"] == "1"  # type: ignore[attr-defined]
 
 
 # 2. A person could lock the batch out of the store, and a locked store gave a 500 with a PID.
