@@ -93,6 +93,10 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
                              fix="pass --as-of YYYY-MM-DD, or --table FILE --target COL")
         store = db or load_settings().store
         target = "bad"
+        from benne.service import apply_dispute_holds
+
+        # Records held out by the service's disputes (upheld, or open past their deadline).
+        apply_dispute_holds(load_settings().database_url, store)
         with console.stage("computing features and labels"):
             frame, oot = frames_from_store(store, as_of.date(),
                                            oot_as_of.date() if oot_as_of else None)

@@ -35,7 +35,7 @@ from benne.service import (
 )
 from benne.service.db import make_engine
 from benne.service.deps import utcnow
-from benne.store import open_store
+from benne.store import dispute_holds_in, open_store
 from tests.unit.service.conftest import ADMIN_KEY, World, make_world
 
 
@@ -423,3 +423,20 @@ def test_refused_reads_of_unknown_ids_are_logged_in_bounded_form(sqlite_world: W
     assert known_id == "P2"  # a known person still sees the refusal in their access log
     log = w.client.get("/v1/me/access-log", headers=w.person("P2")).json()
     assert [e["outcome"] for e in log] == ["refused"]
+
+
+def test_the_batch_reads_the_holds_when_it_builds_features(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from benne.cli import main
+
+    w = world
+    w.clock.now = utcnow()  # the batch runs now: the dispute is not overdue yet
+    d = _dispute(w, "P1", "bills", "B1").json()  # type: ignore[attr-defined]
+    monkeypatch.setenv("BENNE_DATABASE_URL", w.database_url)
+    out = tmp_path / "features.parquet"
+    args = ["-q", "features", "--as-of", "2024-06-01", "--db", str(w.store), "--out", str(out)]
+    assert main(args) == 0
+    assert dispute_holds_in(w.store) == set()  # open: the record still counts
+    resolve_dispute(w.database_url, d["id"], "upheld")
+    assert main(args) == 0
+    assert dispute_holds_in(w.store) == {("bills", "B1", f"dispute {d['id']}")}
