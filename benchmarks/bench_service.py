@@ -1,13 +1,20 @@
-"""Benchmark of the partner read: consent check + audit write + score, under a fixed load.
+"""Benchmark of the partner read under attack and load, on PostgreSQL with several workers.
 
-``benne serve`` (uvicorn with one worker, then two; a SQLite file) answers
-``GET /v1/scores/{id}`` for 1000 people who each consented, at a fixed arrival rate (open loop:
-request *i* is sent at ``t0 + i / rate`` whether or not earlier ones have answered, and its
-latency counts from that scheduled moment, so a stalled server cannot hide its queue). The peer
-is a bare FastAPI endpoint on the same uvicorn settings, driven the same way in the same run.
-Loopback only.
+A demo population (simulated, ingested, trained, scored) is loaded into a PostgreSQL service
+database with a live consent for everyone. ``benne serve --workers 2`` then answers
+``GET /v1/scores/{id}`` at a fixed arrival rate (open loop: request *i* is sent at
+``t0 + i / rate`` whether or not earlier ones have answered, and its latency counts from that
+scheduled moment, so a stalled server cannot hide its queue) while, at the same time:
 
-    python -m benchmarks.bench_service           # 60 s per target at 500 requests/s
+- 16 clients (another process) hammer ``GET /v1/me/data`` as fast as they are answered;
+- the batch runs: ``benne features`` (which copies the dispute holds into the store),
+  ``benne score``, the run appended to the store's ``scores_history``, ``benne people
+  publish`` and ``benne scores load`` into the service database.
+
+The peer is a bare FastAPI endpoint on the same uvicorn settings, driven the same way in the
+same run. Loopback only.
+
+    python -m benchmarks.bench_service           # 60 s per target at 1000 requests/s
     python -m benchmarks.bench_service --quick   # 10 s per target
 """
 
@@ -40,10 +47,14 @@ __all__ = ["make_bare_app", "run"]
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "service.md"
-RATE = 500
+RATE = 1000
 PEOPLE = 1000
+HAMMERS = 16
 TARGET_P99_MS = 50.0
-WORKERS = (1,)  # `benne serve --workers`; see the results note on more workers with SQLite
+WORKERS = (2,)  # `benne serve --workers`, on PostgreSQL
+START = dt.date(2023, 10, 1)
+MONTHS = 27
+AS_OF = dt.date(2025, 12, 1)  # the batch's run: a new as-of, so its scores are new rows
 _T = TypeVar("_T")
 
 
@@ -239,35 +250,21 @@ def _load(name: str, proc: psutil.Process, base: str, paths: list[str],
                       (os.getloadavg()[0], max(loads)))
 
 
-def _prepare(work: Path) -> tuple[str, str, list[str]]:
-    """A service database with scores and live consents for PEOPLE people; (url, key, ids)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def _prepare(work: Path, db: str) -> tuple[str, list[str], list[str]]:
+    """A demo work folder and a PostgreSQL service database: (partner key, ids, tokens).
 
-    from benne.service import consent, create_partner, load_scores
+    Everyone gets a live consent for the partner; the first HAMMERS people get a token.
+    """
+    from benne.demo import run_demo
+    from benne.service import consent, create_partner, issue_person_token, load_scores
     from benne.service.db import make_engine, make_sessionmaker, session_scope
 
-    db = f"sqlite:///{work / 'service.sqlite'}"
-    ids = [f"P{i:06d}" for i in range(PEOPLE)]
-    rng = np.random.default_rng(7)
-    scores = rng.integers(350, 951, PEOPLE)
-    bands = np.select([scores < 550, scores < 600, scores < 650, scores < 700],
-                      ["poor", "fair", "good", "very good"], "excellent")
-    cols: dict[str, object] = {
-        "person_id": ids, "as_of": [dt.date(2024, 6, 30)] * PEOPLE,
-        "model_version": ["bench-1"] * PEOPLE, "score": scores.astype("int32"),
-        "band": bands.tolist(), "pd": rng.uniform(0, 0.3, PEOPLE),
-    }
-    for d in ("credit_history", "behaviour", "fulfilment", "identity", "relationships"):
-        cols[f"dim_{d}"] = rng.uniform(0, 100, PEOPLE)
-    for i in range(1, 5):
-        cols[f"reason_{i}"] = ["BILLS_LATE"] * PEOPLE if i == 1 else [None] * PEOPLE
-        cols[f"reason_{i}_text"] = ["Bills paid late: +12 points"] * PEOPLE if i == 1 else \
-            [None] * PEOPLE
-    table = pa.table({k: pa.array(v, type=pa.string()) if k.startswith("reason") else v
-                      for k, v in cols.items()})
-    pq.write_table(table, work / "scores.parquet")
-    load_scores(db, work / "scores.parquet")
+    result = run_demo(work, people=PEOPLE, start=START, months=MONTHS)
+    load_scores(db, work / "scores.parquet", model_dir=work / "models" / "champion")
+    import pyarrow.parquet as pq
+
+    ids = sorted(set(pq.read_table(work / "scores.parquet", columns=["person_id"])
+                     .column("person_id").to_pylist()))
     partner_id, key = create_partner(db, "Bench Lending")
     engine = make_engine(db)
     with session_scope(make_sessionmaker(engine)) as session:  # one transaction, not 1000
@@ -276,14 +273,98 @@ def _prepare(work: Path) -> tuple[str, str, list[str]]:
             consent.grant(session, person_id=pid, partner_id=partner_id, purpose="credit",
                           now=now)
     engine.dispose()
-    return db, key, ids
+    tokens = [issue_person_token(db, pid) for pid in ids[:HAMMERS]]
+    assert result.person_id
+    return key, ids, tokens
+
+
+_RECORD = """
+import sys
+import pandas as pd
+from benne.store import open_store
+frame = pd.read_parquet(sys.argv[2])
+con = open_store(sys.argv[1])
+con.register("new_scores", frame[["person_id", "as_of", "model_version", "score"]])
+con.execute("INSERT INTO scores_history (person_id, as_of, model_version, score) "
+            "SELECT person_id, CAST(as_of AS DATE), model_version, score FROM new_scores")
+con.close()
+"""
+
+
+def _batch(work: Path, env: dict[str, str], out: dict[str, Any]) -> None:
+    """The batch, step by step as an operator runs it; records each step's seconds."""
+    store = work / "benne.duckdb"
+    benne = [sys.executable, "-m", "benne.cli"]
+    steps = [
+        ("features (dispute holds into the store)",
+         [*benne, "features", "--as-of", AS_OF.isoformat(), "--db", str(store),
+          "--out", str(work / "batch_features.parquet")]),
+        ("score", [*benne, "score", "--model", str(work / "models" / "champion"),
+                   "--input", str(work / "batch_features.parquet"),
+                   "--out", str(work / "batch_scores.parquet")]),
+        ("scores_history into the store",
+         [sys.executable, "-c", _RECORD, str(store), str(work / "batch_scores.parquet")]),
+        ("people publish", [*benne, "people", "publish", "--store", str(store)]),
+        ("scores load", [*benne, "scores", "load", str(work / "batch_scores.parquet"),
+                         "--model", str(work / "models" / "champion")]),
+    ]
+    started = time.perf_counter()
+    out["steps"] = []
+    for name, cmd in steps:
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=600)
+        out["steps"].append((name, time.perf_counter() - t0, proc.returncode))
+        if proc.returncode != 0:
+            out["error"] = f"{name}: {proc.stderr.strip().splitlines()[-1:]}"
+            break
+    out["seconds"] = time.perf_counter() - started
+    out["ok"] = "error" not in out
+
+
+async def _hammer_all(base: str, tokens: list[str], seconds: float) -> dict[str, Any]:
+    host, port = base.removeprefix("http://").split(":")
+    statuses: dict[str, int] = {}
+    latencies: list[float] = []
+    stop_at = time.perf_counter() + seconds
+
+    async def client(token: str) -> None:
+        conns = _Connections(host, int(port), {"Authorization": f"Bearer {token}"})
+        while time.perf_counter() < stop_at:
+            t0 = time.perf_counter()
+            try:
+                status = await asyncio.wait_for(conns.get("/v1/me/data"), 10.0)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+                status = 0
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
+            if status == 200:
+                latencies.append((time.perf_counter() - t0) * 1000)
+            elif status in (429, 503):
+                await asyncio.sleep(0.05)  # a polite client would honour Retry-After; these
+                # only pause a little, to keep hammering
+        conns.close()
+
+    await asyncio.gather(*(client(t) for t in tokens))
+    lat = np.asarray(latencies)
+    return {"statuses": statuses,
+            "p50": float(np.percentile(lat, 50)) if len(lat) else None,
+            "p99": float(np.percentile(lat, 99)) if len(lat) else None}
+
+
+def _hammer_main(base: str, tokens_file: str, seconds: float) -> None:
+    import json
+
+    tokens = Path(tokens_file).read_text().split()
+    print(json.dumps(_run_client(_hammer_all(base, tokens, seconds))))
 
 
 def _server_kind() -> str:
     from benne.service import fast_server_options
 
     options = fast_server_options()
-    return f"{options.get('http', 'h11')} parser, {options.get('loop', 'asyncio')} loop"
+    http = options.get("http", "h11")
+    parser = "httptools with head limits" if not isinstance(http, str) else http
+    return f"{parser} parser, {options.get('loop', 'asyncio')} loop"
 
 
 def _row(r: LoadResult) -> str:
@@ -295,38 +376,67 @@ def _row(r: LoadResult) -> str:
 
 def run(quick: bool = False) -> str:
     """Measure every target; returns the markdown section (and writes it to results)."""
+    import json
+
     from benne.service import fast_server_options, verify_audit
+    from tests.postgres_server import fresh_database, postgres_server
 
     seconds = 10.0 if quick else 60.0
     work = Path(tempfile.mkdtemp(prefix="benne-bench-service-"))
     try:
-        db, key, ids = _prepare(work)
-        env = {**os.environ, "BENNE_DATABASE_URL": db, "BENNE_RATE_LIMIT_PER_MINUTE": "600000",
-               "BENNE_STORE": str(work / "none.duckdb"), "PYTHONPATH": str(ROOT)}
-        bare_port = _free_port()
-        uvicorn_bare = [sys.executable, "-m", "uvicorn", "--factory",
-                        "benchmarks.bench_service:make_bare_app", "--host", "127.0.0.1",
-                        "--port", str(bare_port), "--workers", "1", "--no-access-log",
-                        "--log-level", "warning"]
-        for option, value in fast_server_options().items():  # as `benne serve` runs
-            uvicorn_bare += [f"--{option}", value]
-        with _server(uvicorn_bare, bare_port, env) as proc:
-            bare = _load("bare FastAPI endpoint", proc, f"http://127.0.0.1:{bare_port}",
-                         [f"/bare/{p}?purpose=credit" for p in ids], {}, seconds)
-        reads = []
-        for workers in WORKERS:
-            port = _free_port()
-            serve = [sys.executable, "-m", "benne.cli", "serve", "--host", "127.0.0.1",
-                     "--port", str(port), "--workers", str(workers)]
-            with _server(serve, port, env) as proc:
-                reads.append(_load(f"benne partner read, {workers} worker(s)", proc,
-                                   f"http://127.0.0.1:{port}",
-                                   [f"/v1/scores/{p}?purpose=credit" for p in ids],
-                                   {"X-API-Key": key}, seconds))
-        audit = verify_audit(db)
+        with postgres_server() as server:
+            db = fresh_database(server)
+            key, ids, tokens = _prepare(work, db)
+            (work / "tokens.txt").write_text("\n".join(tokens))
+            env = {**os.environ, "BENNE_DATABASE_URL": db, "BENNE_CONFIG": str(work / "benne.toml"),
+                   "BENNE_RATE_LIMIT_PER_MINUTE": "6000000",
+                   "BENNE_ADDRESS_RATE_LIMIT_PER_MINUTE": "60000000",
+                   "BENNE_PERSON_RATE_LIMIT_PER_MINUTE": "6000000",
+                   "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+            bare_port = _free_port()
+            uvicorn_bare = [sys.executable, "-m", "uvicorn", "--factory",
+                            "benchmarks.bench_service:make_bare_app", "--host", "127.0.0.1",
+                            "--port", str(bare_port), "--workers", "1", "--no-access-log",
+                            "--log-level", "warning"]
+            for option, value in fast_server_options().items():  # as `benne serve` runs
+                if option in ("loop",):
+                    uvicorn_bare += [f"--{option}", str(value)]
+            uvicorn_bare += ["--http", "httptools"]
+            with _server(uvicorn_bare, bare_port, env) as proc:
+                bare = _load("bare FastAPI endpoint", proc, f"http://127.0.0.1:{bare_port}",
+                             [f"/bare/{p}?purpose=credit" for p in ids], {}, seconds)
+            reads, hammers, batches = [], [], []
+            for workers in WORKERS:
+                port = _free_port()
+                base = f"http://127.0.0.1:{port}"
+                serve = [sys.executable, "-m", "benne.cli", "serve", "--host", "127.0.0.1",
+                         "--port", str(port), "--workers", str(workers)]
+                with _server(serve, port, env) as proc:
+                    hammer = subprocess.Popen(
+                        [sys.executable, "-m", "benchmarks.bench_service", "--hammer", base,
+                         str(work / "tokens.txt"), str(seconds)],
+                        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+                    batch: dict[str, Any] = {}
+                    batcher = threading.Thread(target=_batch, args=(work, env, batch))
+                    batcher.start()
+                    reads.append(_load(f"benne partner read, {workers} workers, PostgreSQL, "
+                                       f"{HAMMERS} clients on /v1/me/data, batch running",
+                                       proc, base,
+                                       [f"/v1/scores/{p}?purpose=credit" for p in ids],
+                                       {"X-API-Key": key}, seconds))
+                    batch["during_run"] = batcher.is_alive() is False
+                    out, _ = hammer.communicate(timeout=120)
+                    hammers.append(json.loads(out))
+                    batcher.join()
+                    batches.append(batch)
+            audit = verify_audit(db)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return _report(bare, reads, hammers, batches, audit, seconds, quick)
 
+
+def _report(bare: LoadResult, reads: list[LoadResult], hammers: list[dict[str, Any]],
+            batches: list[dict[str, Any]], audit: Any, seconds: float, quick: bool) -> str:
     def verdict(r: LoadResult) -> str:
         met = r.errors == 0 and r.q(99) < TARGET_P99_MS
         return (f"- {r.name}: target (zero errors, p99 < {TARGET_P99_MS:.0f} ms) "
@@ -334,27 +444,44 @@ def run(quick: bool = False) -> str:
                 f"p99 {r.q(99) / bare.q(99):.1f}x, server CPU per request "
                 f"{r.cpu_seconds / r.sent / (bare.cpu_seconds / bare.sent):.1f}x "
                 f"({r.cpu_seconds / r.sent * 1000:.2f} ms against "
-                f"{bare.cpu_seconds / bare.sent * 1000:.2f} ms)")
+                f"{bare.cpu_seconds / bare.sent * 1000:.2f} ms; it includes the /v1/me/data "
+                f"work, PostgreSQL's own CPU is not counted)")
+
+    def hammer_line(h: dict[str, Any]) -> str:
+        counts = ", ".join(f"{n} x {s}" for s, n in sorted(h["statuses"].items()))
+        lat = (f"; answered downloads p50 {h['p50']:.0f} ms, p99 {h['p99']:.0f} ms"
+               if h["p50"] is not None else "")
+        return f"- {HAMMERS} clients on `GET /v1/me/data`: {counts}{lat}"
+
+    def batch_line(b: dict[str, Any]) -> str:
+        steps = ", ".join(f"{name} {sec:.1f} s" for name, sec, _ in b.get("steps", []))
+        state = ("completed" if b.get("ok") else f"FAILED ({b.get('error')})")
+        when = "within the run" if b.get("during_run") else "after the load ended"
+        return f"- the batch {state} {when} in {b.get('seconds', 0):.1f} s: {steps}"
 
     lines = [
         "## service",
         "",
-        f"Partner read `GET /v1/scores/{{person_id}}` (API-key check, rate limit, consent check, "
-        f"hash-chained audit append, latest score) on `benne serve` ({_server_kind()}), SQLite "
-        f"file, {PEOPLE} people with live consents, `--workers "
-        f"{' and '.join(str(w) for w in WORKERS)}`. Open-loop load at {RATE} requests/s "
-        f"for {seconds:.0f} s per target from an asyncio client (uvloop) on the same machine "
-        f"(loopback); latency counts "
-        f"from each request's scheduled send time, and a request unanswered after 10 s is an "
-        f"error. The peer is a bare FastAPI endpoint on the same uvicorn settings (one worker), "
-        f"measured in the same run." + (" Quick run (10 s per target)." if quick else ""),
+        f"Partner read `GET /v1/scores/{{person_id}}` (API-key check, rate limits, consent "
+        f"check, audit append, latest score and open disputes) on `benne serve` "
+        f"({_server_kind()}) with `--workers {' and '.join(str(w) for w in WORKERS)}` on a "
+        f"real PostgreSQL server (local, fsync off as in the test suite), {PEOPLE} people of "
+        f"a simulated demo with live consents. Open-loop load at {RATE} requests/s for "
+        f"{seconds:.0f} s per target from an asyncio client (uvloop) on the same machine "
+        f"(loopback); latency counts from each request's scheduled send time, and a request "
+        f"unanswered after 10 s is an error. During the partner load, {HAMMERS} clients in "
+        f"another process download `GET /v1/me/data` back to back (rate limits raised so the "
+        f"work is really done: only the person thread pool's 503s hold them back), and the "
+        f"batch runs against the same store and database. The peer is a bare FastAPI "
+        f"endpoint on the same uvicorn settings (one worker), measured alone in the same run."
+        + (" Quick run (10 s per target)." if quick else ""),
         "",
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
         f"{platform.processor() or platform.machine()}, Python {platform.python_version()}; "
-        f"the machine is shared, so absolute times are noisy. Machine load is the 1-minute "
-        f"load average at the end of each target's run and the highest seen during it; it "
-        f"includes the benchmark's own server and client (about 1). Server CPU and memory "
-        f"add up the worker processes.",
+        f"the machine is shared with other work, so absolute times are noisy. Machine load is "
+        f"the 1-minute load average at the end of each target's run and the highest seen "
+        f"during it; it includes the benchmark's own processes. Server CPU and memory add up "
+        f"the worker processes.",
         "",
         "| target | requests | errors | achieved req/s | p50 ms | p95 ms | p99 ms | max ms | "
         "server CPU | server peak RSS MiB | machine load (1 min) |",
@@ -363,16 +490,10 @@ def run(quick: bool = False) -> str:
         *(_row(r) for r in reads),
         "",
         *(verdict(r) for r in reads),
-        f"- audit chain after the runs: {'intact' if audit.ok else 'BROKEN'}, "
-        f"{audit.count} entries ({sum(r.sent for r in reads)} reads + {PEOPLE + 1} setup "
-        f"entries)",
-        "- one partner read is one transaction of three statements (consent and latest "
-        "score in one SELECT, the audit head's conditional UPDATE, the entry's INSERT) run on "
-        "the event loop; most of the CPU beyond the bare endpoint is SQLAlchemy's execution "
-        "path around those statements, not SQLite",
-        "- `--workers 2` is not measured on SQLite: its one writer lock is polled with sleeps "
-        "by the other process, which stalls that worker's loop (a 10 s quick run gave a p99 of "
-        "seconds); several workers are for PostgreSQL",
+        *(hammer_line(h) for h in hammers),
+        *(batch_line(b) for b in batches),
+        f"- audit log after the runs: {'intact' if audit.ok else 'BROKEN'}, {audit.count} "
+        f"entries",
         "",
     ]
     text = "\n".join(lines)
@@ -382,6 +503,9 @@ def run(quick: bool = False) -> str:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--hammer":
+        _hammer_main(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+        sys.exit(0)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 s per target")
     print(run(quick=parser.parse_args().quick))

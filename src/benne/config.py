@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     audit_key: Path | None = Field(
         None, description="The audit log's signing key file (default: beside a SQLite database, "
                           "<name>.audit-key; else benne-audit.key).")
+    person_rate_limit_per_minute: int = Field(
+        300, ge=1, description="Requests per minute of one person token.")
+    address_rate_limit_per_minute: int = Field(
+        12000, ge=1, description="Requests per minute from one client address, on every route.")
+    dispute_days: int = Field(
+        30, ge=1, le=365, description="Days to verify a disputed record before it is removed.")
     config_path: Path | None = Field(None, description="The benne.toml these came from.")
     bureau_name: str = Field("benne credit bureau",
                              description="The bureau's name on adverse-action notices.")

@@ -20,14 +20,17 @@ report judges fairness at the band edges that approve 5-95% of people and at the
 approves half of them.
 
 The work folder holds ``sources/`` (simulated files), ``benne.duckdb`` (the store),
-``features/``, ``models/champion/``, ``scores.parquet``, ``report.html``, ``service.sqlite`` and a
-``benne.toml`` so every ``benne`` command run there uses them.
+``benne.people.sqlite`` (the people's records the service shows them), ``features/``,
+``models/champion/``, ``scores.parquet``, ``report.html``, ``service.sqlite`` and a
+``benne.toml`` so every ``benne`` command run there uses them. ``demo.json`` holds the demo
+partner's key and person's token, so it and ``service.sqlite`` are readable by their owner only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -107,7 +110,7 @@ def run_demo(
         load_scores,
     )
     from benne.simulate import simulate
-    from benne.store import open_store
+    from benne.store import open_store, publish_people
 
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -140,6 +143,7 @@ def run_demo(
                         now=dt.datetime.combine(end, dt.time()))
         result.counts["ingest"] = {k: v for k, v in loaded.to_dict().items()
                                    if k in ("rows_read", "loaded", "quarantined", "duplicates")}
+        publish_people(paths["store"])  # each person's records, as the service shows them
 
     meta = feature_meta()
     rule = get_rule("credit")
@@ -229,7 +233,7 @@ def run_demo(
     result.partner_id, result.partner_key = partner_id, key
     result.person_id, result.person_token = person_id, token
     result.url = f"http://{host}:{port}"
-    (workdir / "demo.json").write_text(json.dumps(result.to_dict(), indent=2, default=str))
+    _write_private(workdir / "demo.json", json.dumps(result.to_dict(), indent=2, default=str))
     return result
 
 
@@ -238,6 +242,14 @@ def _labelled(population: Any) -> Any:
     frame = population[population["label_status"].isin(("good", "bad"))].copy()
     frame["bad"] = frame["bad"].astype("int64")
     return frame.reset_index(drop=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only (0600): it holds the demo's key and token."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def _record_scores(con: Any, scores: Any) -> None:

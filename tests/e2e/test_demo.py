@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -47,6 +48,9 @@ def test_demo_writes_every_stage_and_a_config(demo_run: tuple[Path, dict]) -> No
     assert set(out["stages"]) >= {"simulate", "ingest", "features", "train", "score", "report",
                                   "service"}
     assert "<html" in (work / "report.html").read_text(encoding="utf-8").lower()
+    # the key and token are written only to files their owner alone can read
+    for private in ("demo.json", "service.sqlite", "benne.people.sqlite"):
+        assert stat.S_IMODE((work / private).stat().st_mode) == 0o600, private
 
 
 def test_commands_in_the_work_folder_use_its_config(demo_run: tuple[Path, dict]) -> None:
@@ -85,6 +89,10 @@ def test_serve_from_the_work_folder_answers_partner_and_person(
                        headers={"Authorization": f"Bearer {out['person_token']}"}, timeout=10)
         assert me.status_code == 200
         assert 350 <= me.json()["score"] <= 950
+        data = httpx.get(f"{base}/v1/me/data",
+                         headers={"Authorization": f"Bearer {out['person_token']}"}, timeout=30)
+        assert data.status_code == 200  # the records come from the published snapshot
+        assert [r["person_id"] for r in data.json()["store"]["identity"]] == [out["person_id"]]
         page = httpx.get(f"{base}/", timeout=10)
         assert page.status_code == 200 and "<html" in page.text.lower()
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def test_commands_then_a_live_server_run_the_consent_cycle(tmp_path: Path) -> No
         assert f"{base}{path}" in printed  # serve prints its URLs
 
     ok = benne("audit", "verify", "--db", db)
-    assert ok.returncode == 0 and "OK: 7 audit entries" in ok.stdout
+    assert ok.returncode == 0 and "OK: 8 audit entries" in ok.stdout
 
     con = sqlite3.connect(tmp_path / "service.sqlite")
     con.execute("UPDATE audit_log SET detail = '{}' WHERE seq = 4")
@@ -81,7 +82,7 @@ def test_several_workers_share_one_audit_log(tmp_path: Path) -> None:
         with ThreadPoolExecutor(max_workers=8) as pool:
             assert list(pool.map(read, range(80))) == [702] * 80  # loaded once, before forking
     ok = benne("--json", "audit", "verify", "--db", db)
-    assert ok.returncode == 0 and '"count": 82' in ok.stdout  # partner, consent, 80 reads
+    assert ok.returncode == 0 and '"count": 83' in ok.stdout  # partner, token, consent, reads
 
 
 def test_user_mistakes_are_one_line_errors(tmp_path: Path) -> None:
@@ -96,3 +97,41 @@ def test_user_mistakes_are_one_line_errors(tmp_path: Path) -> None:
     r = benne("scores", "load", str(bad), "--db", db, check=False)
     assert r.returncode == 2 and "bad.parquet, row 1, field score" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_credentials_are_taken_away_from_a_running_server(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'service.sqlite'}"
+    benne_json("scores", "load", str(write_scores(tmp_path / "s.parquet",
+                                                  [score_row("P1", 702)])), "--db", db)
+    partner = benne_json("partners", "add", "Acme Lending", "--db", db)
+    issued = benne_json("people", "token", "P1", "--expires", "30d", "--db", db)
+    assert issued["expires_at"] and issued["token_id"] == issued["token"].split(".")[0]
+    person = {"Authorization": f"Bearer {issued['token']}"}
+    with running_server(["--db", db, "--store", str(tmp_path / "none.duckdb")]) as (base, _):
+        r = httpx.post(f"{base}/v1/consents", headers=person,
+                       json={"partner_id": partner["partner_id"], "purpose": "credit"})
+        assert r.status_code == 201
+        read = f"{base}/v1/scores/P1?purpose=credit"
+        assert httpx.get(read, headers={"X-API-Key": partner["key"]}).status_code == 200
+
+        benne("partners", "disable", partner["partner_id"], "--db", db)
+        time.sleep(1.0)
+        assert httpx.get(read, headers={"X-API-Key": partner["key"]}).status_code == 401
+        listed = benne_json("partners", "list", "--db", db)["partners"]
+        assert [p["status"] for p in listed] == ["disabled"]
+        benne("partners", "enable", partner["partner_id"], "--db", db)
+        new_key = benne_json("partners", "rotate-key", partner["partner_id"], "--db", db)["key"]
+        time.sleep(1.0)
+        assert httpx.get(read, headers={"X-API-Key": partner["key"]}).status_code == 401
+        assert httpx.get(read, headers={"X-API-Key": new_key}).status_code == 200
+
+        assert benne_json("people", "revoke-token", issued["token_id"], "--db", db) == {
+            "revoked": 1}
+        assert httpx.get(f"{base}/v1/me/score", headers=person).status_code == 401
+        benne("partners", "delete", partner["partner_id"], "--db", db)
+        time.sleep(1.0)
+        assert httpx.get(read, headers={"X-API-Key": new_key}).status_code == 401
+    bad = benne("people", "token", "P1", "--expires", "soon", "--db", db, check=False)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --expires must be")
+    log = benne_json("audit", "verify", "--db", db)
+    assert log["ok"] is True

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from benne.service import create_partner, grant_consent, issue_person_token, load_scores
+from benne.store import publish_people
 from tests.e2e.web_fixtures import running_server
 from tests.unit.service.factory import score_row, write_scores, write_store
 
@@ -43,6 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         "identity": [{"person_id": "P1", "registered_at": datetime(2020, 1, 5),
                       "real_name_verified": True, "birth_year": 1990, "gender": "female",
                       "region": "north"}]})
+    publish_people(store)  # the records the person's page shows, as the batch publishes them
     partner_id, key = create_partner(db, "Acme Lending")
     grant_consent(db, "P1", partner_id, "credit")
     token = issue_person_token(db, "P1")

@@ -101,6 +101,11 @@ def _compute(as_of: dt.datetime | None, db: Path | None, people: Path | None, en
     else:
         target = as_of.date() if as_of is not None else None
         who = frame["person_id"].astype(str).tolist() if frame is not None else None
+    if store is not None:
+        from benne.service import apply_dispute_holds
+
+        # The disputes live in the service database; upheld or overdue ones hold records out.
+        apply_dispute_holds(load_settings().database_url, store)
     from benne.features.registry import load_definitions
 
     user = load_definitions(definitions) if definitions is not None else []

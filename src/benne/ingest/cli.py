@@ -89,6 +89,9 @@ def ingest_cmd(paths: tuple[str, ...], mapping: Path | None, source: str | None,
             pseudonymize_key=settings.pseudonymize_key,
             format=fmt,
         )
+    from benne.store import publish_people
+
+    snapshot = publish_people(store)  # what the service shows each person, read without locks
     lines = []
     for fr in result.files:
         lines.append(f"{fr.file} ({fr.source}): read {fr.rows_read}, loaded {fr.loaded} "
@@ -115,6 +118,7 @@ def ingest_cmd(paths: tuple[str, ...], mapping: Path | None, source: str | None,
             f"in US dollars will be empty (add USD = ... under [currencies])"))
     summary = result.to_dict()
     summary["store"] = str(store)
+    summary["people_snapshot"] = str(snapshot)
     console.emit(summary, "\n".join(lines))
     empty = [fr for fr in result.files if fr.loaded + fr.duplicates == 0]
     if empty:

@@ -119,6 +119,10 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
         from benne.pipeline import train_from_observations, train_from_store
 
         store = db or load_settings().store
+        from benne.service import apply_dispute_holds
+
+        # Records held out by the service's disputes (upheld, or open past their deadline).
+        apply_dispute_holds(load_settings().database_url, store)
         with console.stage("computing features and labels; " + stage):
             if observations is not None:
                 if as_of is not None:

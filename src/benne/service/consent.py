@@ -11,16 +11,17 @@ import re
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, or_, select
+from sqlalchemy import Connection, Table, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from benne.exceptions import InputError, NotFoundError
 from benne.service import audit
-from benne.service.db import Consent, Partner, Score, connection_of
+from benne.service.db import Consent, Dispute, Partner, PersonToken, Score, connection_of
 from benne.service.keys import new_id
 from benne.service.scores import score_dict
 
-__all__ = ["PURPOSE_PATTERN", "grant", "is_live", "list_for_person", "partner_view", "revoke"]
+__all__ = ["PURPOSE_PATTERN", "grant", "is_live", "known_person", "list_for_person",
+           "partner_view", "revoke"]
 
 PURPOSE_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
 _PURPOSE = re.compile(PURPOSE_PATTERN)
@@ -56,7 +57,8 @@ def grant(
         if expires_at <= now:
             raise InputError(f"expires_at must be in the future; got {expires_at.isoformat()}",
                              fix="leave it out for no expiry, or give a later date-time")
-    if session.get(Partner, partner_id) is None:
+    partner = session.get(Partner, partner_id)
+    if partner is None or partner.deleted_at is not None:
         raise NotFoundError(f"no partner with id {partner_id[:50]!r}",
                             fix="ask the partner for their benne partner id")
     consent = Consent(id=new_id("cs"), person_id=person_id, partner_id=partner_id,
@@ -69,7 +71,8 @@ def grant(
     return consent
 
 
-def revoke(session: Session, *, person_id: str, consent_id: str, now: datetime) -> Consent:
+def revoke(session: Session, *, person_id: str, consent_id: str, now: datetime,
+           actor: str = "person") -> Consent:
     """Revoke at once; revoking twice is a no-op. Another person's consent is 'not found'."""
     consent = session.get(Consent, consent_id)
     if consent is None or consent.person_id != person_id:
@@ -78,7 +81,7 @@ def revoke(session: Session, *, person_id: str, consent_id: str, now: datetime) 
     if consent.revoked_at is None:
         now = now.replace(tzinfo=None)
         consent.revoked_at = now
-        audit.append(session, at=now, actor="person", action="consent.revoke",
+        audit.append(session, at=now, actor=actor, action="consent.revoke",
                      person_id=person_id,
                      detail={"consent_id": consent.id, "partner_id": consent.partner_id,
                              "purpose": consent.purpose})
@@ -104,8 +107,17 @@ _LATEST_RUN = (
 # latest run is outer-joined, so "no consent" is no row and "consent, no score" is a row of
 # NULL score columns. Two statements before; on a read that also writes the audit log, every
 # statement is a measurable share of the request.
+_DISPUTES = cast(Table, Dispute.__table__)
+_OPEN_DISPUTES = (
+    select(func.count())
+    .select_from(_DISPUTES)
+    .where(_DISPUTES.c.person_id == bindparam("person_id"), _DISPUTES.c.status == "open",
+           or_(_DISPUTES.c.due_at.is_(None), _DISPUTES.c.due_at > bindparam("now")))
+    .scalar_subquery()
+)
 _PARTNER_VIEW = (
-    select(_CONSENTS.c.id.label("consent_id"), *_SCORES.c)
+    select(_CONSENTS.c.id.label("consent_id"), _OPEN_DISPUTES.label("open_disputes"),
+           *_SCORES.c)
     .select_from(_CONSENTS.outerjoin(_SCORES, _SCORES.c.id == _LATEST_RUN))
     .where(
         _CONSENTS.c.person_id == bindparam("person_id"),
@@ -131,4 +143,19 @@ def partner_view(
         "now": now.replace(tzinfo=None)}).mappings().first()
     if row is None:
         return None, None
-    return row["consent_id"], (None if row["id"] is None else score_dict(row))
+    if row["id"] is None:
+        return row["consent_id"], None
+    return row["consent_id"], {**score_dict(row), "open_disputes": int(row["open_disputes"])}
+
+
+_TOKENS = cast(Table, PersonToken.__table__)
+_KNOWN_PERSON = select(or_(
+    exists().where(_SCORES.c.person_id == bindparam("person_id")),
+    exists().where(_TOKENS.c.person_id == bindparam("person_id")),
+    exists().where(_CONSENTS.c.person_id == bindparam("person_id")),
+))
+
+
+def known_person(session: Session | Connection, person_id: str) -> bool:
+    """Does the service hold anything on this person id (a score, a token or a consent)?"""
+    return bool(connection_of(session).execute(_KNOWN_PERSON, {"person_id": person_id}).scalar())

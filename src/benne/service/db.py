@@ -1,9 +1,13 @@
 """The service database: SQLAlchemy 2 models, engine and sessions.
 
 Tables are created with ``metadata.create_all`` when the app starts (and by every CLI command
-and Python entry point that opens the database). The schema otherwise only grows by new tables;
-the one column change so far, the audit log's move from a hash chain to a Merkle tree, is
-migrated in place by :mod:`benne.service.audit_migration` when the database is opened.
+and Python entry point that opens the database). The schema grows by new tables and new
+nullable columns; :func:`make_engine` adds a missing nullable column to a database made by an
+older benne. The one column change so far, the audit log's move from a hash chain to a Merkle
+tree, is migrated in place by :mod:`benne.service.audit_migration` when the database is opened.
+
+A SQLite file is created readable by its owner only (0600): it holds the hashes of every key
+and token, the consents and the access log.
 
 SQLite is the default and PostgreSQL the production backend. Two details make the audit log
 safe under concurrency on both:
@@ -30,10 +34,12 @@ read record is not acceptable, use PostgreSQL (synchronous commit) or set
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -50,7 +56,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from benne.exceptions import StoreError
@@ -59,6 +65,7 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Base",
+    "BusyError",
     "Consent",
     "Dispute",
     "Partner",
@@ -67,8 +74,23 @@ __all__ = [
     "connection_of",
     "make_engine",
     "make_sessionmaker",
+    "opened",
     "session_scope",
 ]
+
+
+WRITER_WAIT_SECONDS = 5.0
+
+
+class BusyError(StoreError):
+    """The database is busy (locked, out of connections): HTTP 503 with ``Retry-After``.
+
+    The message never names the lock holder, a path or a process: only that it is busy.
+    """
+
+    http_status = 503
+    code = "busy"
+    retry_after = 1
 
 
 class Base(DeclarativeBase):
@@ -83,6 +105,11 @@ class Partner(Base):
     name: Mapped[str] = mapped_column(String(200))
     key_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # A disabled partner's key is refused until it is enabled again; a deleted partner's key
+    # hash is wiped and its consents revoked, the row stays so the access log can name it.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    key_rotated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class PersonToken(Base):
@@ -93,6 +120,8 @@ class PersonToken(Base):
     person_id: Mapped[str] = mapped_column(String(200), index=True)
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Consent(Base):
@@ -147,6 +176,10 @@ class Dispute(Base):
     status: Mapped[str] = mapped_column(String(20))  # open, upheld, rejected
     created_at: Mapped[datetime] = mapped_column(DateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The reinvestigation deadline: an open dispute still unverified then holds the record out.
+    due_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    __table_args__ = (Index("ix_disputes_record", "source", "record_id"),)
 
 
 class AuditEntry(Base):
@@ -198,9 +231,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        if not writer.acquire(timeout=30):
-            raise StoreError("the service database stayed locked for 30 s",
-                             fix="retry; if it persists, look for a stuck writer process")
+        if not writer.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise BusyError("the service is busy", fix="retry after the time in Retry-After")
         conn.info["benne_writer"] = True
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -215,6 +247,35 @@ def _sqlite_pragmas(engine: Engine) -> None:
             writer.release()
 
 
+def _private_sqlite_file(url: URL) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would follow the umask: 0644)."""
+    name = url.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add the nullable columns a database made by an older benne lacks."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(engine)
+    missing = []
+    for table in Base.metadata.sorted_tables:
+        held = {c["name"] for c in inspector.get_columns(table.name)}
+        missing += [(table.name, c) for c in table.columns if c.name not in held and c.nullable]
+    if not missing:
+        return
+    with engine.begin() as conn:
+        for name, column in missing:
+            kind = column.type.compile(dialect=engine.dialect)
+            conn.exec_driver_sql(f'ALTER TABLE {name} ADD COLUMN "{column.name}" {kind}')
+
+
 def make_engine(database_url: str, *, create: bool = True) -> Engine:
     """An engine for ``database_url`` with the tables created (``create_all`` is idempotent)."""
     kwargs: dict[str, Any] = {}
@@ -226,11 +287,13 @@ def make_engine(database_url: str, *, create: bool = True) -> Engine:
         kwargs.update(pool_size=20, max_overflow=20)
     engine = create_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
+        _private_sqlite_file(engine.url)
         _sqlite_pragmas(engine)
     if create:
         from benne.service.audit_migration import migrate
 
         Base.metadata.create_all(engine)
+        _add_missing_columns(engine)
         migrate(engine)  # an audit log of the older hash-chain schema becomes a Merkle tree
         _make_audit_head(engine)
     return engine
@@ -277,3 +340,14 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def opened(database_url: str) -> Iterator[Session]:
+    """One transaction on ``database_url`` for a command: the engine is made and disposed here."""
+    engine = make_engine(database_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -1,35 +1,42 @@
-"""Dependencies of the routes: settings, clock, credentials, and one transaction per request.
+"""Dependencies of the routes: settings, clock, credentials, limits, and database work.
 
-Everything the app holds (engine, sessions, limiter) lives on ``app.state``, made in the
-lifespan; routes reach it only through these functions, which tests override
+Everything the app holds (engine, sessions, limiters, thread pools) lives on ``app.state``,
+made in the lifespan; routes reach it only through these functions, which tests override
 (``app.dependency_overrides[get_clock] = ...``).
 
 Roles: a partner sends its key in ``X-API-Key``; a person sends ``Authorization: Bearer
 <token>``; the admin sends the settings' ``admin_key`` in ``X-Admin-Key``. The dependencies only
-read the headers (on the event loop); each route then opens **one** transaction in its own
-worker thread (the partner read: on the loop itself, see :mod:`benne.service.routes.partner`)
-and authenticates inside it. A transaction must never span two threadpool hops or an
-``await``: on SQLite it holds the write lock, and a lock holder waiting for a free thread (or
-the loop) while every thread waits for the lock is a deadlock.
+read the headers. **No database work runs on the event loop**: each route hands one function to
+:func:`in_thread`, which opens **one** transaction in a worker thread, authenticates inside it
+and does the route's work. A transaction never spans two threads or an ``await`` (on SQLite it
+holds the write lock; a lock holder waiting for a thread while every thread waits for the lock
+would be a deadlock).
+
+Partner reads and person routes run in separate thread pools, so people downloading their data
+cannot take the threads partner reads need. A person route finding its pool full answers
+``503`` with ``Retry-After`` at once rather than queueing behind it.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from benne.config import Settings
-from benne.exceptions import AuthError, ForbiddenError, RateLimitError
-from benne.service.db import session_scope
+from benne.exceptions import AuthError, ForbiddenError
+from benne.service.db import BusyError, session_scope
 from benne.service.keys import authenticate_partner, authenticate_person
+from benne.service.middleware import rate_limited
 
 __all__ = [
     "AdminDep",
@@ -39,6 +46,7 @@ __all__ = [
     "SettingsDep",
     "get_clock",
     "get_settings",
+    "in_thread",
     "partner_of",
     "person_of",
     "require_admin",
@@ -46,6 +54,8 @@ __all__ = [
     "utcnow",
     "write_connection",
 ]
+
+_T = TypeVar("_T")
 
 
 def utcnow() -> datetime:
@@ -71,6 +81,19 @@ def write_connection(request: Request) -> AbstractContextManager[Connection]:
     return request.app.state.engine.begin()  # type: ignore[no-any-return]
 
 
+async def in_thread(request: Request, pool: str, fn: Callable[..., _T], *args: Any) -> _T:
+    """Run ``fn(*args)`` in the ``pool`` ("partner" or "person") thread pool, off the loop.
+
+    The person pool does not queue: when every thread is taken the request gets ``503 busy``.
+    A request abandoned by its timeout leaves the thread to finish its transaction alone.
+    """
+    limiter: anyio.CapacityLimiter = request.app.state.pools[pool]
+    if pool == "person" and limiter.borrowed_tokens >= limiter.total_tokens:
+        raise BusyError("the service is busy", fix="retry after the time in Retry-After")
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=limiter,
+                                          abandon_on_cancel=True)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 
@@ -86,21 +109,23 @@ PersonCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bear
 
 def partner_of(request: Request, session: Session | Connection, key: str | None) -> str:
     """The calling partner's id, after its rate limit; the partner id is the only id logged."""
-    partner_id = authenticate_partner(session, key, request.app.state.partner_hashes)
+    partner_id = authenticate_partner(session, key, request.app.state.partner_keys)
     request.state.partner_id = partner_id
-    limiter = request.app.state.limiter
-    wait = limiter.acquire(partner_id)
+    wait = request.app.state.limits.partner.acquire(partner_id)
     if wait:
-        err = RateLimitError(f"more than {limiter.per_minute} requests a minute",
-                             fix=f"retry after {wait} s")
-        err.retry_after = wait  # type: ignore[attr-defined]
-        raise err
+        raise rate_limited("with this partner key", wait)
     return partner_id
 
 
-def person_of(session: Session, credentials: HTTPAuthorizationCredentials | None) -> str:
-    """The person id of the bearer token."""
-    return authenticate_person(session, credentials.credentials if credentials else None)
+def person_of(request: Request, session: Session,
+              credentials: HTTPAuthorizationCredentials | None, now: datetime) -> str:
+    """The person id of a live bearer token, after the token's rate limit."""
+    person_id, token_id = authenticate_person(
+        session, credentials.credentials if credentials else None, now.replace(tzinfo=None))
+    wait = request.app.state.limits.person.acquire(token_id)
+    if wait:
+        raise rate_limited("with this token", wait)
+    return person_id
 
 
 async def require_admin(
@@ -109,7 +134,9 @@ async def require_admin(
     if not settings.admin_key:
         raise ForbiddenError("admin routes are off", fix="set admin_key in the settings")
     if not key or not hmac.compare_digest(key.encode(), settings.admin_key.encode()):
-        raise AuthError("a valid admin key is required", fix="send it in X-Admin-Key")
+        err = AuthError("a valid admin key is required", fix="send it in X-Admin-Key")
+        err.challenge = 'ApiKey realm="benne", header="X-Admin-Key"'  # type: ignore[attr-defined]
+        raise err
 
 
 AdminDep = Annotated[None, Depends(require_admin)]

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: the request-size limit and a request log without personal data.
+"""Pure ASGI middleware: limits per client address, request timeouts, the request-size limit,
+and a request log without personal data.
 
 The request log names the route *template* (``/v1/scores/{person_id}``), never the path, and
 the partner id, never a key, token or person id; uvicorn's own access log, which prints raw
@@ -12,19 +13,26 @@ import logging
 import time
 from typing import Any
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from benne.exceptions import InputError
+from benne.exceptions import BenneError, InputError, RateLimitError
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "client_address",
+    "rate_limited",
+    "REQUEST_TIMEOUT_SECONDS",
+    "AddressLimitMiddleware",
     "BodyLimitMiddleware",
     "BodyTooLargeError",
     "RequestLogMiddleware",
     "SecurityHeadersMiddleware",
+    "TimeoutMiddleware",
 ]
 
 MAX_BODY_BYTES = 64 * 1024
+REQUEST_TIMEOUT_SECONDS = 30.0
 log = logging.getLogger("benne.service")
 
 
@@ -35,13 +43,97 @@ class BodyTooLargeError(InputError):
     code = "payload_too_large"
 
 
-async def _send_error(send: Send, err: InputError) -> None:
+async def _send_error(send: Send, err: BenneError, *, close: bool = True) -> None:
     body = json.dumps(err.to_dict()).encode()
-    await send({"type": "http.response.start", "status": err.http_status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(body)).encode())]
+    retry_after = getattr(err, "retry_after", None)
+    if retry_after:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": err.http_status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def rate_limited(what: str, wait: int) -> RateLimitError:
+    err = RateLimitError(f"too many requests {what}", fix=f"retry after {wait} s")
+    err.retry_after = wait  # type: ignore[attr-defined]
+    return err
+
+
+class AddressLimitMiddleware:
+    """Every request counts against its client address's budget; so does every failed login.
+
+    An address over its budget, or one backing off after repeated failed authentications (any
+    401 the app answered), gets ``429`` with ``Retry-After`` before the app runs. The limiter is
+    read from ``app.state.limits`` (made in the lifespan).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limits = getattr(scope["app"].state, "limits", None)
+        if limits is None:
+            await self.app(scope, receive, send)
+            return
+        address = client_address(scope)
+        wait = limits.auth.wait(address)
+        if wait:
+            await _send_error(send, rate_limited("after failed authentications", wait),
+                              close=False)
+            return
+        wait = limits.address.acquire(address)
+        if wait:
+            await _send_error(send, rate_limited("from this address", wait), close=False)
+            return
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                limits.auth.failed(address)
+            await send(message)
+
+        await self.app(scope, receive, watch)
+
+
+class TimeoutMiddleware:
+    """A request not answered within ``seconds`` gets ``503`` with ``Retry-After``.
+
+    Work running in a thread is abandoned, not killed: its transaction ends on its own (commit
+    or rollback), so nothing is left half-written.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float = REQUEST_TIMEOUT_SECONDS) -> None:
+        self.app, self.seconds = app, seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        with anyio.move_on_after(self.seconds) as scope_:
+            await self.app(scope, receive, tracked)
+        if scope_.cancelled_caught and not started:
+            from benne.service.db import BusyError
+
+            log.error("request timed out after %.0f s", self.seconds)
+            await _send_error(send, BusyError("the request took too long",
+                                              fix="retry after the time in Retry-After"))
 
 
 class BodyLimitMiddleware:

@@ -73,7 +73,9 @@ _ERROR_MEANING = {
     409: "Conflicts with the current state (conflict).",
     413: "Request body over 64 KiB (payload_too_large).",
     422: "The request does not match the schema (invalid_request).",
-    429: "Partner over its rate limit (rate_limited); see Retry-After.",
+    429: "Over a rate limit, or backing off after failed logins (rate_limited); see "
+         "Retry-After.",
+    503: "Busy (busy); retry after Retry-After.",
 }
 
 
@@ -120,6 +122,9 @@ class DisputeOut(BaseModel):
     status: Literal["open", "upheld", "rejected"]
     created_at: UtcDateTime
     resolved_at: UtcDateTime | None
+    due_at: UtcDateTime | None = Field(
+        None, description="Verified by then, or the record is removed from scoring.")
+    held: bool = Field(False, description="The record is held out of scoring now.")
 
 
 class ReasonOut(BaseModel):
@@ -149,6 +154,8 @@ class PartnerScoreOut(BaseModel):
     pd: float
     dimensions: dict[str, float | None] = Field(examples=[{d: 50.0 for d in DIMENSIONS}])
     reasons: list[ReasonOut]
+    open_disputes: int = Field(0, description="The person's records under dispute, being "
+                                              "reinvestigated: the score may change.")
 
 
 class MeScoreOut(BaseModel):

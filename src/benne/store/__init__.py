@@ -1,30 +1,40 @@
 """The DuckDB store: one file holding every source table and the bookkeeping around them.
 
 Opening a store migrates it (see :mod:`benne.store.migrations`); the table layout is the
-contract of docs/architecture.md. Writers of source tables are :mod:`benne.ingest` (loads) and
-the dispute functions here (:func:`exclude_record`, :func:`include_record`); everyone else reads.
+contract of docs/architecture.md. Writers of source tables are :mod:`benne.ingest` (loads);
+``excluded_records`` is written only here: :func:`exclude_record` / :func:`include_record` for
+one record, :func:`replace_dispute_holds` for the holds of the service's disputes, which the
+batch copies in before it builds features (the service itself never opens the store). The
+batch publishes what the service shows each person with :func:`publish_people`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
 from benne.exceptions import InputError, NotFoundError, StoreError
 from benne.sources import SOURCES, get_source
 from benne.store.migrations import MIGRATIONS, history_table, quote
+from benne.store.snapshot import publish_people, snapshot_path
 
 __all__ = [
     "SCHEMA_VERSION",
     "BOOKKEEPING_TABLES",
     "current_version",
+    "dispute_holds_in",
     "exclude_record",
     "export_lake",
     "include_record",
     "migrate",
     "open_store",
+    "publish_people",
+    "replace_dispute_holds",
+    "snapshot_path",
     "table_counts",
 ]
 
@@ -194,3 +204,61 @@ def include_record(con: duckdb.DuckDBPyConnection, source: str, record_id: str) 
         [src.name, record_id],
     ).fetchall()
     return bool(row)
+
+
+class _Hold(Protocol):
+    source: str
+    record_id: str
+    since: datetime
+
+    @property
+    def reason(self) -> str: ...
+
+
+DISPUTE_REASON_PREFIX = "dispute "
+
+
+def replace_dispute_holds(con: duckdb.DuckDBPyConnection, holds: Iterable[_Hold]) -> int:
+    """Make the dispute rows of ``excluded_records`` exactly ``holds``, in one transaction.
+
+    Rows whose reason does not start with ``"dispute "`` (excluded by other means) are kept.
+    A held record need not be in the store any more (it may have been corrected). Returns the
+    number of holds written.
+    """
+    rows = [(get_source(h.source).name, h.record_id, h.reason, h.since) for h in holds]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM excluded_records WHERE starts_with(reason, ?)",
+                    [DISPUTE_REASON_PREFIX])
+        if rows:
+            con.executemany("INSERT INTO excluded_records VALUES (?, ?, ?, ?)", rows)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(rows)
+
+
+def dispute_holds_in(store: Path | str) -> set[tuple[str, str, str]]:
+    """The ``(source, record_id, reason)`` dispute rows of a store's ``excluded_records``.
+
+    Read-only; empty when the store or the table does not exist.
+    """
+    path = Path(store)
+    if not path.is_file():
+        return set()
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the store {path}: {str(exc).splitlines()[0]}",
+                         fix="check the path, and that no other process is writing to it"
+                         ) from None
+    try:
+        if not _first(con, "SELECT count(*) FROM information_schema.tables "
+                           "WHERE table_name = 'excluded_records' AND table_schema = 'main'"):
+            return set()
+        rows = con.execute("SELECT source, record_id, reason FROM excluded_records "
+                           "WHERE starts_with(reason, ?)", [DISPUTE_REASON_PREFIX]).fetchall()
+        return {(str(a), str(b), str(c)) for a, b, c in rows}
+    finally:
+        con.close()

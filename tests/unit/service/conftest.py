@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from benne.config import Settings
 from benne.service import create_app, create_partner, issue_person_token, load_scores
 from benne.service.deps import get_clock
+from benne.store import publish_people
 from tests.postgres_server import PostgresServer, fresh_database, postgres_server
 from tests.unit.service.factory import score_row, write_scores, write_store
 
@@ -86,7 +87,7 @@ class World:
 
 
 def make_world(database_url: str, tmp_path: Path, *, store: bool = True,
-               rate_limit_per_minute: int = 6000) -> Iterator[World]:
+               rate_limit_per_minute: int = 6000, **settings: object) -> Iterator[World]:
     scores = write_scores(tmp_path / "scores.parquet", [
         score_row("P1", 612, as_of=date(2024, 3, 31)),
         score_row("P1", 655, as_of=date(2024, 6, 30)),
@@ -111,12 +112,13 @@ def make_world(database_url: str, tmp_path: Path, *, store: bool = True,
             "transfers": [{"transfer_id": "T1", "from_person": "P2", "to_person": "P1",
                            "at": datetime(2024, 2, 1, 9), "amount": 12.5}],
         })
+        publish_people(store_path)
     partners = {name: create_partner(database_url, name) for name in ("acme", "other")}
     tokens = {pid: issue_person_token(database_url, pid) for pid in ("P1", "P2", "P3")}
     clock = Clock()
     settings = Settings(database_url=database_url, store=store_path, admin_key=ADMIN_KEY,
                         rate_limit_per_minute=rate_limit_per_minute,
-                        model_dir=tmp_path / "no-model")
+                        model_dir=tmp_path / "no-model", **settings)
     app = create_app(settings)
     app.dependency_overrides[get_clock] = lambda: clock
     with TestClient(app) as client:

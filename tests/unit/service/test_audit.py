@@ -43,10 +43,11 @@ def test_every_read_consent_change_and_dispute_is_a_leaf(world: World) -> None:
     _events(world)
     rows = _rows(world.database_url)
     actions = [r["action"] for r in rows]
-    # two partner.create entries come from the fixture's create_partner calls
-    assert actions == ["partner.create", "partner.create", "consent.grant", "score.read",
-                       "score.read", "consent.revoke", "dispute.file"]
-    assert [r["seq"] for r in rows] == list(range(1, 8))
+    # two partner.create and three token.issue entries come from the fixture's credentials
+    assert actions == ["partner.create", "partner.create", "token.issue", "token.issue",
+                       "token.issue", "consent.grant", "score.read", "score.read",
+                       "consent.revoke", "dispute.file"]
+    assert [r["seq"] for r in rows] == list(range(1, 11))
     leaves = [merkle.leaf_hash(audit.entry_leaf(
         seq=r["seq"], at=r["at"] if isinstance(r["at"], datetime) else
         datetime.fromisoformat(r["at"]), actor=r["actor"], action=r["action"],
@@ -55,7 +56,7 @@ def test_every_read_consent_change_and_dispute_is_a_leaf(world: World) -> None:
     reads = [json.loads(r["detail"]) for r in rows if r["action"] == "score.read"]
     assert [d["outcome"] for d in reads] == ["granted", "refused"]
     report = verify_audit(world.database_url)
-    assert report.ok and report.count == 7
+    assert report.ok and report.count == 10
     assert report.root == merkle.root_from_leaf_hashes(leaves)
 
 
@@ -105,7 +106,7 @@ def test_admin_endpoint_reports_the_break(world: World) -> None:
     _events(world)
     ok = world.client.get("/v1/audit/verify", headers={"X-Admin-Key": ADMIN_KEY})
     assert ok.status_code == 200 and ok.json() == {
-        "ok": True, "count": 7, "first_broken_seq": None, "reason": None,
+        "ok": True, "count": 10, "first_broken_seq": None, "reason": None,
         "root": verify_audit(world.database_url).root.hex()}
     _execute(world.database_url, "UPDATE audit_log SET actor = 'someone' WHERE seq = 2")
     broken = world.client.get("/v1/audit/verify", headers={"X-Admin-Key": ADMIN_KEY}).json()
@@ -129,7 +130,7 @@ def test_concurrent_reads_keep_one_unbroken_chain(world: World) -> None:
         statuses = list(pool.map(read, range(60)))
     assert statuses == [200] * 60
     report = verify_audit(world.database_url)
-    assert report.ok and report.count == 2 + 2 + 60
+    assert report.ok and report.count == 2 + 3 + 2 + 60
 
 
 def test_appenders_with_their_own_head_hints_keep_one_chain(database_url: str) -> None:

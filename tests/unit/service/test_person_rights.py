@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import duckdb
+from datetime import timedelta
 
-from benne.service import resolve_dispute
+from benne.service import disputes, resolve_dispute
+from benne.service.db import opened
 from tests.unit.service.conftest import World
 
 
-def _excluded(world: World) -> list[tuple]:
-    with duckdb.connect(str(world.store), read_only=True) as con:
-        return con.execute(
-            "SELECT source, record_id, reason FROM excluded_records ORDER BY record_id"
-        ).fetchall()
+def _holds(world: World, days: int = 0) -> list[tuple[str, str, str]]:
+    """The records the batch would hold out of scoring, ``days`` after the world's clock."""
+    with opened(world.database_url) as session:
+        found = disputes.holds(session, world.clock() + timedelta(days=days))
+    return [(h.source, h.record_id, h.reason) for h in found]
 
 
 def test_my_score_has_dimensions_reasons_and_history(world: World) -> None:
@@ -51,33 +52,47 @@ def test_my_data_holds_service_rows_and_only_my_store_rows(world: World) -> None
     assert [r["bill_id"] for r in other["bills"]] == ["B2"]
 
 
-def test_dispute_flags_the_record_and_excludes_it_from_scoring(world: World) -> None:
+def test_dispute_flags_the_record_but_keeps_it_in_scoring_while_open(world: World) -> None:
     r = world.client.post("/v1/me/disputes", headers=world.person("P1"),
                           json={"source": "bills", "record_id": "B1",
                                 "reason": "I paid this bill on time"})
     assert r.status_code == 201, r.text
     dispute = r.json()
     assert dispute["status"] == "open" and dispute["record_id"] == "B1"
-    assert _excluded(world) == [("bills", "B1", f"dispute {dispute['id']}")]
+    assert dispute["due_at"] == "2024-07-31T12:00:00Z" and dispute["held"] is False
+    assert _holds(world) == []  # an open dispute changes neither scoring nor labels
     data = world.client.get("/v1/me/data", headers=world.person("P1")).json()
     assert data["store"]["bills"][0]["_dispute"] == "open"
     assert [d["status"] for d in data["disputes"]] == ["open"]
+    world.grant("P1", "acme")
+    assert world.read("acme", "P1").json()["open_disputes"] == 1  # type: ignore[attr-defined]
     again = world.client.post("/v1/me/disputes", headers=world.person("P1"),
                               json={"source": "bills", "record_id": "B1", "reason": "again"})
     assert again.status_code == 409 and again.json()["error"] == "conflict"
 
-    assert resolve_dispute(world.database_url, dispute["id"], "rejected",
-                           store=world.store) == "rejected"
-    assert _excluded(world) == []
+    assert resolve_dispute(world.database_url, dispute["id"], "rejected") == "rejected"
+    assert _holds(world) == [] and _holds(world, days=60) == []
     listed = world.client.get("/v1/me/disputes", headers=world.person("P1")).json()
     assert [d["status"] for d in listed] == ["rejected"] and listed[0]["resolved_at"]
 
 
-def test_upheld_dispute_keeps_the_record_out(world: World) -> None:
+def test_upheld_dispute_holds_the_record_out(world: World) -> None:
     r = world.client.post("/v1/me/disputes", headers=world.person("P1"),
                           json={"source": "identity", "record_id": "P1", "reason": "wrong year"})
-    resolve_dispute(world.database_url, r.json()["id"], "upheld", store=world.store)
-    assert _excluded(world) == [("identity", "P1", f"dispute {r.json()['id']}")]
+    resolve_dispute(world.database_url, r.json()["id"], "upheld")
+    assert _holds(world) == [("identity", "P1", f"dispute {r.json()['id']}")]
+    data = world.client.get("/v1/me/data", headers=world.person("P1")).json()
+    assert data["store"]["identity"][0]["_dispute"] == "held"
+
+
+def test_a_dispute_not_verified_by_its_deadline_holds_the_record_out(world: World) -> None:
+    r = world.client.post("/v1/me/disputes", headers=world.person("P1"),
+                          json={"source": "bills", "record_id": "B1", "reason": "paid"})
+    assert _holds(world, days=29) == []
+    assert _holds(world, days=30) == [("bills", "B1", f"dispute {r.json()['id']}")]
+    world.clock.advance(days=31)
+    listed = world.client.get("/v1/me/disputes", headers=world.person("P1")).json()
+    assert listed[0]["status"] == "open" and listed[0]["held"] is True
 
 
 def test_cannot_dispute_another_persons_record(world: World) -> None:

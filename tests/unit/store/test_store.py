@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -15,13 +16,18 @@ from benne.sources import SOURCES, duckdb_type
 from benne.store import (
     SCHEMA_VERSION,
     current_version,
+    dispute_holds_in,
     exclude_record,
     export_lake,
     include_record,
     migrate,
     open_store,
+    publish_people,
+    replace_dispute_holds,
+    snapshot_path,
     table_counts,
 )
+from benne.store.snapshot import read_person
 from tests.property.strategies_ingest import NOW, people_rows, valid_row, write_rows
 
 
@@ -120,3 +126,46 @@ def test_exclude_and_include_records(loaded: Path) -> None:
         assert table_counts(con)["excluded_records"] == 0
     finally:
         con.close()
+
+
+@dataclasses.dataclass(frozen=True)
+class _Hold:
+    source: str
+    record_id: str
+    reason: str
+    since: dt.datetime
+
+
+def test_dispute_holds_replace_only_the_dispute_rows(loaded: Path) -> None:
+    con = open_store(loaded)
+    try:
+        exclude_record(con, "orders", "o1", "removed by the operator", dt.datetime(2025, 1, 1))
+        first = [_Hold("orders", "o2", "dispute dp_1", dt.datetime(2025, 2, 1)),
+                 _Hold("bills", "gone", "dispute dp_2", dt.datetime(2025, 2, 2))]
+        assert replace_dispute_holds(con, first) == 2
+        assert replace_dispute_holds(con, first[:1]) == 1  # the second dispute was rejected
+        rows = con.execute("SELECT source, record_id, reason FROM excluded_records "
+                           "ORDER BY record_id").fetchall()
+        with pytest.raises(NotFoundError):
+            replace_dispute_holds(con, [_Hold("nonsense", "x", "dispute dp_3", first[0].since)])
+    finally:
+        con.close()
+    assert rows == [("orders", "o1", "removed by the operator"), ("orders", "o2", "dispute dp_1")]
+    assert dispute_holds_in(loaded) == {("orders", "o2", "dispute dp_1")}
+
+
+def test_people_snapshot_holds_each_persons_rows_and_is_private(loaded: Path) -> None:
+    path = publish_people(loaded)
+    assert path == snapshot_path(loaded) and path.name.endswith(".people.sqlite")
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    con = open_store(loaded, read_only=True)
+    try:
+        person, want = con.execute(
+            "SELECT person_id, list(_record_id ORDER BY _record_id) FROM orders "
+            "GROUP BY person_id ORDER BY person_id LIMIT 1").fetchone()
+    finally:
+        con.close()
+    rows = read_person(path, person)["orders"]
+    assert [r["_record_id"] for r in rows] == want
+    assert all(r["person_id"] == person for r in rows)
+    assert read_person(path, "nobody") == {}

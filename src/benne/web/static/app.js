@@ -295,6 +295,7 @@ const person = {
       fillRows(table, rows.map((r) => {
         let action;
         if (r._dispute === "open") action = el("span", "under dispute", "badge");
+        else if (r._dispute === "held") action = el("span", "left out of your score", "badge");
         else {
           action = el("button", "Dispute", "secondary");
           action.type = "button";
@@ -422,6 +423,9 @@ const partner = {
     $("p-asof").textContent = s.as_of;
     $("p-model").textContent = s.model_version;
     $("p-pd").textContent = (s.pd * 100).toFixed(2) + "%";
+    $("p-disputes").hidden = !s.open_disputes;
+    $("p-disputes").textContent = s.open_disputes
+      ? s.open_disputes + " record(s) under dispute, being reinvestigated" : "";
     $("p-dimensions").replaceChildren(...Object.entries(DIMENSIONS).map(([k, label]) => {
       const li = el("li");
       const id = "p-dim-" + k;
