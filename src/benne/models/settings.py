@@ -119,6 +119,7 @@ class TrainSettings:
     seed: int = 0
     holdout_share: float = 0.25
     calibration_share: float = 0.2
+    cv_folds: int = 3
     threads: int = 1
     challenger_rounds: int = 2000
     challenger_learning_rate: float = 0.05
@@ -137,6 +138,8 @@ class TrainSettings:
             raise ConfigError(f"max_p must be in (0, 1]; got {self.max_p}.")
         if self.l2 < 0:
             raise ConfigError(f"l2 must be >= 0; got {self.l2}.")
+        if self.cv_folds < 2:
+            raise ConfigError(f"cv_folds must be >= 2; got {self.cv_folds}.")
         if self.max_codes < 0:
             raise ConfigError(f"max_codes must be >= 0; got {self.max_codes}.")
 
