@@ -45,20 +45,34 @@ def binary_target(est: Any, y: object, n: int, *, reset: bool = True) -> np.ndar
     """The bad flag of each row; sets ``est.classes_`` (the second class is bad)."""
     from sklearn.utils.multiclass import type_of_target
 
+    if y is None:
+        raise InvalidValueError(f"{type(est).__name__} requires y to be passed, but the target "
+                                "y is None", fix="pass the 0/1 target (1 = bad) to fit")
     t = np.asarray(y)
     if t.ndim == 2 and t.shape[1] == 1:
+        import warnings
+
+        from sklearn.exceptions import DataConversionWarning
+
+        warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
+                      "read as one label per row", DataConversionWarning, stacklevel=3)
         t = t.ravel()
     if t.shape != (n,):
         raise InvalidValueError(f"y must have one label per row ({n}); got shape {t.shape}",
                                 fix="pass a 1-d target with one 0/1 label per row")
     kind = type_of_target(t)
+    if kind == "unknown":
+        raise InvalidValueError(f"Unknown label type: the target must hold two classes (good "
+                                f"and bad); got values of type {t.dtype}",
+                                fix="pass a 0/1 target (1 = bad)")
     if kind not in ("binary", "multiclass") or (t.dtype.kind == "f" and np.isnan(t).any()):
         raise InvalidValueError(f"the target must hold two classes (good and bad); got {kind}",
                                 fix="pass a 0/1 target (1 = bad) without missing values")
     classes = np.unique(t)
     if classes.size != 2:
         raise InvalidValueError(
-            f"the target must hold exactly two classes (good and bad); got {classes.size} class"
+            f"Only binary classification is supported: the target must hold exactly two "
+            f"classes (good and bad); got {classes.size} class"
             + ("" if classes.size == 1 else "es"),
             fix="training needs both good (0) and bad (1) rows, and nothing else")
     if reset:
@@ -67,6 +81,24 @@ def binary_target(est: Any, y: object, n: int, *, reset: bool = True) -> np.ndar
 
 
 def as_frame(est: Any, X: object, *, reset: bool) -> pd.DataFrame:
+    """``X`` as a frame with the estimator's column names; checks names and width against fit.
+
+    A DataFrame keeps its columns (and their types); an array is checked by scikit-learn and
+    its columns are named ``x0, x1, ...``. Missing values are allowed. scikit-learn's own
+    complaints (wrong width, other column names, an empty array) become
+    :class:`~benne.exceptions.InvalidValueError` with its message.
+    """
+    try:
+        return _as_frame(est, X, reset=reset)
+    except InvalidValueError:
+        raise
+    except ValueError as exc:
+        raise InvalidValueError(str(exc).strip().replace("\n", " "),
+                                where=f"the input of {type(est).__name__}",
+                                fix="pass the columns the estimator was fitted on") from exc
+
+
+def _as_frame(est: Any, X: object, *, reset: bool) -> pd.DataFrame:
     """``X`` as a frame with the estimator's column names; checks names and width against fit.
 
     A DataFrame keeps its columns (and their types); an array is checked by scikit-learn and

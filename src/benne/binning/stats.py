@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from benne.exceptions import InputError
+from benne.exceptions import InputError, InvalidValueError
 
 __all__ = ["PrebinStats", "prebin_index", "prebin_stats", "quantile_edges"]
 
@@ -76,11 +76,15 @@ def _weights(sample_weight: object, n: int) -> np.ndarray | None:
         return None
     w = np.asarray(sample_weight, dtype=np.float64)
     if w.shape != (n,):
-        raise InputError(f"sample_weight must have one value per row ({n}); got shape {w.shape}",
-                         fix="pass one weight per training row")
+        raise InvalidValueError(
+            f"sample_weight must have one value per row ({n}); got shape {w.shape}",
+            fix="pass one weight per training row")
     if not np.all(np.isfinite(w)) or (w < 0).any():
-        raise InputError("sample_weight must be finite and >= 0",
-                         fix="replace negative or missing weights")
+        raise InvalidValueError("sample_weight must be finite and >= 0",
+                                fix="replace negative or missing weights")
+    if n and not w.sum() > 0:
+        raise InvalidValueError("sample_weight sums to zero: no row would count",
+                                fix="give some rows a positive weight")
     return w
 
 

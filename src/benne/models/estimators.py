@@ -183,7 +183,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: object) -> np.ndarray:
         """``(n, 2)`` probabilities of the two classes (the second: bad)."""
-        p = self.model_.predict_pd(self._frame(X))
+        frame = self._frame(X)
+        p = self.model_.predict_pd(frame)
         return np.column_stack([1.0 - p, p])
 
     def decision_function(self, X: object) -> np.ndarray:
@@ -193,13 +194,15 @@ class Scorecard(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: object) -> np.ndarray:
         """The more likely class of each row."""
-        return self.classes_[(self.predict_proba(X)[:, 1] > 0.5).astype(int)]
+        p = self.predict_proba(X)[:, 1]
+        return self.classes_[(p > 0.5).astype(int)]
 
     def score(self, X: object, y: object = None, sample_weight: object = None) -> Any:
         """Without ``y``: the integer credit score of each row (higher = safer). With ``y``:
         the ROC AUC of the predicted bad probability, scikit-learn's figure of merit."""
         if y is None:
-            return self.model_.score(self._frame(X))
+            frame = self._frame(X)
+            return self.model_.score(frame)
         from sklearn.metrics import roc_auc_score
 
         return float(roc_auc_score(np.asarray(y) == self.classes_[1],
@@ -219,7 +222,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         for i in range(min(n, len(m.features))):
             j = order[:, i]
             amount = np.take_along_axis(lost, j[:, None], axis=1)[:, 0]
-            out[f"reason_{i + 1}"] = np.where(amount > 0, names[j], None)
+            out[f"reason_{i + 1}"] = np.where(amount > 0, names[j], np.array(None, dtype=object))
             out[f"reason_{i + 1}_points"] = np.maximum(amount, 0)
         return pd.DataFrame(out, index=getattr(X, "index", None))
 
@@ -253,7 +256,8 @@ class Challenger(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     n_estimators : most boosting rounds; learning_rate, num_leaves, min_child_samples,
-    reg_lambda, subsample, colsample_bytree : LightGBM's; cv : folds (>= 2);
+    reg_lambda, subsample, colsample_bytree : LightGBM's; cv : folds (>= 2, stratified and
+    shuffled with ``random_state``) or a scikit-learn splitter / list of (train, test) splits;
     early_stopping_rounds : rounds without improvement that end the search;
     meta : column -> FeatureMeta (directions become monotone constraints; ``"auto"`` is free);
     categorical_features : columns to treat as categories (text columns always are);
@@ -266,7 +270,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
 
     def __init__(self, *, n_estimators: int = 2000, learning_rate: float = 0.05,
                  num_leaves: int = 31, min_child_samples: int = 50, reg_lambda: float = 1.0,
-                 subsample: float = 0.8, colsample_bytree: float = 0.9, cv: int = 3,
+                 subsample: float = 0.8, colsample_bytree: float = 0.9, cv: Any = 3,
                  early_stopping_rounds: int = 50,
                  meta: Mapping[str, FeatureMeta] | None = None,
                  categorical_features: Sequence[str] | None = None, scale: Scale | None = None,
@@ -287,8 +291,11 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def _check_params(self) -> None:
-        ints = {"n_estimators": 1, "num_leaves": 2, "min_child_samples": 1, "cv": 2,
+        ints = {"n_estimators": 1, "num_leaves": 2, "min_child_samples": 1,
                 "early_stopping_rounds": 1, "n_jobs": 1}
+        if isinstance(self.cv, int | np.integer) and self.cv < 2:
+            raise InvalidValueError(f"cv must be an integer >= 2 or a splitter; got {self.cv!r}",
+                                    where="Challenger(cv=...)", fix="pass cv=3, say")
         for name, low in ints.items():
             v = getattr(self, name)
             if not (isinstance(v, int | np.integer) and v >= low):
@@ -321,7 +328,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
         """Cross-validate the round count and the calibration, then fit on every row."""
         import lightgbm as lgb
         from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold
+        from sklearn.model_selection import StratifiedKFold, check_cv
 
         self._check_params()
         frame = as_frame(self, X, reset=True)
@@ -344,22 +351,29 @@ class Challenger(ClassifierMixin, BaseEstimator):
         data = lgb.Dataset(x, bad, weight=w, feature_name=names,
                            categorical_feature=cat_idx or "auto", free_raw_data=False)
         minority = int(min(bad.sum(), bad.size - bad.sum()))
-        if minority >= self.cv:
-            folds = list(StratifiedKFold(int(self.cv), shuffle=True,
-                                         random_state=int(self.random_state)).split(x, bad))
+        n_folds = int(self.cv) if isinstance(self.cv, int | np.integer) else 2
+        can_cv = minority >= n_folds
+        if can_cv:
+            if isinstance(self.cv, int | np.integer):
+                splitter = StratifiedKFold(int(self.cv), shuffle=True,
+                                           random_state=int(self.random_state))
+            else:
+                splitter = check_cv(self.cv, bad, classifier=True)
+            folds = list(splitter.split(x, bad))
             res = lgb.cv(params, data, num_boost_round=int(self.n_estimators), folds=folds,
                          callbacks=[lgb.early_stopping(int(self.early_stopping_rounds),
                                                        verbose=False)],
                          return_cvbooster=True)
-            rounds = len(res["valid binary_logloss-mean"])
+            rounds = len(res["valid binary_logloss-mean"])  # type: ignore[arg-type]
             oof = np.empty(len(bad))
-            for (_, test), booster in zip(folds, res["cvbooster"].boosters, strict=True):
+            cvb: Any = res["cvbooster"]
+            for (_, test), booster in zip(folds, cvb.boosters, strict=True):
                 oof[test] = booster.predict(x[test], raw_score=True, num_iteration=rounds)
         else:
             rounds = min(100, int(self.n_estimators))
         booster = lgb.train(params, data, num_boost_round=rounds)
         booster.free_dataset()
-        if minority < self.cv:
+        if not can_cv:
             oof = np.asarray(booster.predict(x, raw_score=True))
         fit_kw = {} if w is None else {"sample_weight": w}
         if np.ptp(oof) > 0:
@@ -384,22 +398,26 @@ class Challenger(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: object) -> np.ndarray:
         """``(n, 2)`` calibrated probabilities of the two classes (the second: bad)."""
-        p = self.model_.predict_pd(self._frame(X))
+        frame = self._frame(X)
+        p = self.model_.predict_pd(frame)
         return np.column_stack([1.0 - p, p])
 
     def decision_function(self, X: object) -> np.ndarray:
         """The calibrated logit of bad."""
+        frame = self._frame(X)
         a, b = self.model_.platt
         m = self.model_
-        return a * m.margin(m.matrix(self._frame(X))) + b
+        return a * m.margin(m.matrix(frame)) + b
 
     def predict(self, X: object) -> np.ndarray:
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        z = self.decision_function(X)
+        return self.classes_[(z > 0).astype(int)]
 
     def score(self, X: object, y: object = None, sample_weight: object = None) -> Any:
         """Without ``y``: the integer credit score of each row; with ``y``: the ROC AUC."""
         if y is None:
-            return self.model_.scale.from_pd(self.predict_proba(X)[:, 1])
+            p = self.predict_proba(X)[:, 1]
+            return self.model_.scale.from_pd(p)
         from sklearn.metrics import roc_auc_score
 
         return float(roc_auc_score(np.asarray(y) == self.classes_[1],
@@ -417,7 +435,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
         for i in range(min(n, len(m.features))):
             j = order[:, i]
             amount = np.take_along_axis(lost, j[:, None], axis=1)[:, 0]
-            out[f"reason_{i + 1}"] = np.where(amount > 0, names[j], None)
+            out[f"reason_{i + 1}"] = np.where(amount > 0, names[j], np.array(None, dtype=object))
             out[f"reason_{i + 1}_points"] = np.maximum(amount, 0)
         return pd.DataFrame(out, index=getattr(X, "index", None))
 
