@@ -24,7 +24,8 @@ Decisions:
   evidence, and giving it the worst bin would punish new merchants or regions for being new.
 - ``direction`` is how risk moves with the value: ``"increasing"`` = higher is riskier (bad
   rate increasing over the bins, WoE decreasing); ``"auto"`` solves both and keeps the one with
-  the higher information value (ties: increasing).
+  the higher information value (ties: increasing), and with ``turns`` also a peak or a valley
+  when it is significantly better (a U-shaped risk such as age or utilisation).
 """
 
 from __future__ import annotations
@@ -102,6 +103,39 @@ def _group_by_rate(goods: np.ndarray, bads: np.ndarray, ties: np.ndarray, min_co
     first = np.searchsorted(runs, starts, side="left")
     last = np.searchsorted(runs, ends, side="right")
     return [order[a:e] for a, e in zip(first, last, strict=True)]
+
+
+def _g_stat(g: np.ndarray, b: np.ndarray, ends: np.ndarray) -> float:
+    """Likelihood-ratio (G) statistic of independence of the bins and the target."""
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    gg = np.add.reduceat(g, starts).astype(np.float64)
+    bb = np.add.reduceat(b, starts).astype(np.float64)
+    n, tg, tb = gg + bb, gg.sum(), bb.sum()
+    total = tg + tb
+    if total <= 0 or tg <= 0 or tb <= 0:
+        return 0.0
+    obs = np.concatenate([gg, bb])
+    exp = np.concatenate([n * tg, n * tb]) / total
+    pos = obs > 0
+    return 2.0 * float(np.sum(obs[pos] * np.log(obs[pos] / exp[pos])))
+
+
+def _maybe_turn(g: np.ndarray, b: np.ndarray, best: tuple[np.ndarray, float, str],
+                min_count: float, max_bins: int) -> tuple[np.ndarray, float, str]:
+    """The best peak or valley binning when it beats the monotone ``best`` significantly."""
+    from scipy.stats import chi2
+
+    g_mono = _g_stat(g, b, best[0])
+    out = best
+    for trend in ("peak", "valley"):
+        ends, iv = monotone_merge(g, b, trend=trend, min_count=min_count,  # type: ignore[arg-type]
+                                  max_bins=max_bins)
+        if ends.size < 3:
+            continue
+        df = max(1, ends.size - best[0].size)
+        if _g_stat(g, b, ends) - g_mono > chi2.isf(0.001, df) and iv > out[1] + 1e-12:
+            out = (ends, iv, trend)
+    return out
 
 
 class _Binner:
@@ -186,20 +220,26 @@ class MonotoneBinner(_Binner):
         Quantile pre-bins the solver merges.
     special_values : sequence of float
         Codes that are not values (e.g. -7 refused, -8 not applicable); each its own bin.
+    turns : bool
+        With ``direction="auto"``, also try a peak (the bad rate rises, then falls) and a
+        valley (falls, then rises), kept only when the data demand it: the turning binning's
+        likelihood-ratio statistic must beat the best monotone one's by the 0.1% critical value
+        of a chi-squared with the extra bins as degrees of freedom (at least 1).
 
     Attributes (after fit): ``cuts_`` (upper bounds of the regular bins but the last),
-    ``direction_`` (the direction used), ``goods_``, ``bads_``, ``woe_``, ``empty_``, ``iv_``,
-    ``n_bins_`` (regular bins), ``special_values_``.
+    ``direction_`` (the shape used: increasing, decreasing, peak or valley), ``goods_``,
+    ``bads_``, ``woe_``, ``empty_``, ``iv_``, ``n_bins_`` (regular bins), ``special_values_``.
     """
 
     def __init__(self, direction: str = "auto", *, max_bins: int = 8,
                  min_bin_share: float = 0.05, max_prebins: int = 50,
-                 special_values: Sequence[float] = ()) -> None:
+                 special_values: Sequence[float] = (), turns: bool = True) -> None:
         self.direction = direction
         self.max_bins = max_bins
         self.min_bin_share = min_bin_share
         self.max_prebins = max_prebins
         self.special_values = special_values
+        self.turns = turns
 
     def _validate(self) -> np.ndarray:
         if self.direction not in ("increasing", "decreasing", "auto"):
@@ -241,6 +281,8 @@ class MonotoneBinner(_Binner):
             if best is None or iv > best[1] + 1e-12:
                 best = (ends, iv, trend)
         assert best is not None
+        if self.direction == "auto" and self.turns:
+            best = _maybe_turn(g, b, best, min_count, int(self.max_bins))
         ends, _, trend = best
         self.direction_ = trend
         self.cuts_ = np.asarray(stats.edges, dtype=np.float64)[ends[:-1]]
@@ -271,12 +313,13 @@ class MonotoneBinner(_Binner):
         return {"type": "numeric", "direction": self.direction, "max_bins": int(self.max_bins),
                 "min_bin_share": float(self.min_bin_share), "max_prebins": int(self.max_prebins),
                 "special_values": self.special_values_.tolist(), "direction_": self.direction_,
-                "cuts": self.cuts_.tolist(), **self._counts_dict()}
+                "turns": bool(self.turns), "cuts": self.cuts_.tolist(), **self._counts_dict()}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> MonotoneBinner:
         b = cls(d["direction"], max_bins=d["max_bins"], min_bin_share=d["min_bin_share"],
-                max_prebins=d["max_prebins"], special_values=tuple(d["special_values"]))
+                max_prebins=d["max_prebins"], special_values=tuple(d["special_values"]),
+                turns=bool(d.get("turns", False)))
         b.direction_ = d["direction_"]
         b.cuts_ = np.asarray(d["cuts"], dtype=np.float64)
         b.n_bins_ = len(b.cuts_) + 1

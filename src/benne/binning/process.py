@@ -60,6 +60,9 @@ class BinningProcess(TransformerMixin, BaseEstimator):
     max_codes : int, default 12
         A numeric column with direction ``"auto"`` and at most this many distinct integers is
         binned as codes (grouped by bad rate); 0 turns that off.
+    turns : bool, default True
+        Numeric columns with direction ``"auto"`` may take a peak or valley shape when the data
+        demand it (see :class:`MonotoneBinner`); False keeps every column monotone.
     output : "woe" or "indices", default "woe"
         What :meth:`transform` returns.
 
@@ -76,7 +79,7 @@ class BinningProcess(TransformerMixin, BaseEstimator):
                  max_prebins: int = 100, special_values: Sequence[float] = (),
                  categorical_features: Sequence[str] | None = None,
                  directions: Mapping[str, str] | None = None, max_codes: int = 12,
-                 output: str = "woe") -> None:
+                 turns: bool = True, output: str = "woe") -> None:
         self.max_bins = max_bins
         self.min_bin_share = min_bin_share
         self.max_prebins = max_prebins
@@ -84,6 +87,7 @@ class BinningProcess(TransformerMixin, BaseEstimator):
         self.categorical_features = categorical_features
         self.directions = directions
         self.max_codes = max_codes
+        self.turns = turns
         self.output = output
 
     # ---- parameters -------------------------------------------------------------------------
@@ -126,7 +130,8 @@ class BinningProcess(TransformerMixin, BaseEstimator):
                               min_bin_share=float(self.min_bin_share), special_values=sv)
         return MonotoneBinner(direction, max_bins=int(self.max_bins),
                               min_bin_share=float(self.min_bin_share),
-                              max_prebins=int(self.max_prebins), special_values=sv)
+                              max_prebins=int(self.max_prebins), special_values=sv,
+                              turns=bool(self.turns))
 
     # ---- fitting ----------------------------------------------------------------------------
     def fit(self, X: object, y: object, sample_weight: object = None) -> BinningProcess:

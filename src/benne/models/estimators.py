@@ -457,7 +457,7 @@ def scorecard_from_settings(settings: TrainSettings, metas: Mapping[str, Feature
                              categorical_features=list(categorical) or None,
                              directions={c: m.direction for c, m in metas.items()
                                          if m.direction != "auto"},
-                             max_codes=s.max_codes)
+                             max_codes=s.max_codes, turns=s.turns)
     return Scorecard(binning=binning, scale=s.scale, min_iv=s.min_iv, max_p=s.max_p,
                      max_corr=s.max_corr, l2=s.l2, meta=dict(metas))
 

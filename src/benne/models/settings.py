@@ -95,7 +95,9 @@ class TrainSettings:
     default; pass 0.02 to get them. ``max_p`` is the G-test
     level a column's binning must reach (see :mod:`benne.models.scorecard`). A numeric
     column with direction ``"auto"`` and at most ``max_codes`` distinct integer values is
-    binned as codes (grouped by bad rate), 0 turns that off.
+    binned as codes (grouped by bad rate), 0 turns that off. ``turns`` lets such a column take
+    a peak or valley shape where the data demand it (a significance test, see
+    :class:`~benne.binning.MonotoneBinner`).
     ``exclude`` names columns that are never features (ids); ``allow_protected`` lets protected
     attributes in (off by default). ``holdout_share`` is what :func:`train_models` keeps aside
     for validation metrics; ``calibration_share`` is the part of the challenger's training rows
@@ -114,6 +116,7 @@ class TrainSettings:
     max_corr: float = 0.8
     l2: float = 30.0
     max_codes: int = 12
+    turns: bool = True
     exclude: tuple[str, ...] = ()
     allow_protected: bool = False
     seed: int = 0
