@@ -38,7 +38,12 @@ from benne.models.scorecard import (
 )
 from benne.models.settings import Scale, TrainSettings
 
-__all__ = ["Challenger", "Scorecard", "challenger_from_settings", "scorecard_from_settings"]
+__all__ = ["L2_SHARE", "Challenger", "Scorecard", "challenger_from_settings",
+           "scorecard_from_settings"]
+
+# The scorecard's ridge penalty per observation of the smaller class (``l2="auto"``): chosen
+# by rank over the public credit sets of the multi-population benchmark (see BENCHMARKS.md).
+L2_SHARE = 0.003
 
 
 class Scorecard(ClassifierMixin, BaseEstimator):
@@ -74,7 +79,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
 
     def __init__(self, binning: Any = None, estimator: Any = None, scale: Scale | None = None,
                  *, min_iv: float = TrainSettings.min_iv, max_p: float = TrainSettings.max_p,
-                 max_corr: float = TrainSettings.max_corr, l2: float = TrainSettings.l2,
+                 max_corr: float = TrainSettings.max_corr, l2: float | str = "auto",
                  meta: Mapping[str, FeatureMeta] | None = None) -> None:
         self.binning = binning
         self.estimator = estimator
@@ -85,9 +90,21 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         self.l2 = l2
         self.meta = meta
 
+    def _l2(self, bad: np.ndarray, w: np.ndarray | None) -> float:
+        """The ridge penalty in observations: ``l2`` as given, or for ``"auto"`` ``L2_SHARE``
+        of the smaller class (bads, usually), so the shrinkage keeps its strength relative to
+        the evidence from a few hundred rows to millions."""
+        if self.l2 != "auto":
+            return float(self.l2)
+        ww = np.ones(bad.size) if w is None else w
+        n_bad = float(ww[bad == 1].sum())
+        return L2_SHARE * min(n_bad, float(ww.sum()) - n_bad)
+
     def _check_params(self) -> None:
+        l2_ok = self.l2 == "auto" or (isinstance(self.l2, float | int) and self.l2 >= 0)
         checks = [("min_iv", self.min_iv >= 0, ">= 0"), ("max_p", 0 < self.max_p <= 1, "in (0, 1]"),
-                  ("max_corr", 0 < self.max_corr <= 1, "in (0, 1]"), ("l2", self.l2 >= 0, ">= 0")]
+                  ("max_corr", 0 < self.max_corr <= 1, "in (0, 1]"),
+                  ("l2", l2_ok, "'auto' or a number >= 0")]
         for name, ok, want in checks:
             if not ok:
                 raise InvalidValueError(f"{name} must be {want}; got {getattr(self, name)!r}",
@@ -143,7 +160,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
             layouts = [BinLayout.from_woe(binners[cands[a]].woe_, binners[cands[a]].empty_)
                        for a in active]
             intercept, logits = fit_bin_logit([bins[cands[a]] for a in active], layouts, yb,
-                                              self.l2, w)
+                                              self._l2(yb, w), w)
         else:
             est = clone(self.estimator)
             fit_kw = {} if w is None else {"sample_weight": w}
@@ -459,7 +476,8 @@ def scorecard_from_settings(settings: TrainSettings, metas: Mapping[str, Feature
                                          if m.direction != "auto"},
                              max_codes=s.max_codes, turns=s.turns)
     return Scorecard(binning=binning, scale=s.scale, min_iv=s.min_iv, max_p=s.max_p,
-                     max_corr=s.max_corr, l2=s.l2, meta=dict(metas))
+                     max_corr=s.max_corr, l2="auto" if s.l2 is None else s.l2,
+                     meta=dict(metas))
 
 
 
