@@ -174,7 +174,7 @@ def paired(a: list[dict[str, Any]], b: list[dict[str, Any]], key: str) -> tuple[
 
 
 def run(quick: bool = False, n_splits: int = 5, sets: tuple[str, ...] = SETS,
-        peers: tuple[str, ...] = PEER_NAMES, timeout: float = 3600.0) -> str:
+        peers: tuple[str, ...] = PEER_NAMES, timeout: float = 1200.0) -> str:
     env = _env()
     if quick:
         n_splits, peers = 1, ("optbinning", "lightgbm")
