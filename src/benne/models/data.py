@@ -24,15 +24,21 @@ from benne.models.settings import TrainSettings, is_protected
 
 __all__ = ["auto_meta", "id_like", "numeric_column", "select_columns", "target_vector"]
 
-_ID_NAMES = frozenset({"id", "uuid", "guid", "key", "row", "rownum", "row_number", "index",
-                       "as_of", "asof", "timestamp", "snapshot_date"})
-_ID_SUFFIXES = ("_id", "_uuid", "_key", "_as_of", "_at", "_timestamp")
+_ID_NAMES = frozenset({"id", "uuid", "guid", "key", "row", "rownum", "row_number", "index"})
+_ID_SUFFIXES = ("_id", "_uuid", "_key")
+_TIME_NAMES = frozenset({"as_of", "asof", "timestamp", "snapshot_date"})
+_TIME_SUFFIXES = ("_as_of", "_at", "_timestamp")
+
+
+def _person_name(name: str) -> bool:
+    low = name.lower()
+    return (low in _ID_NAMES or low.endswith(_ID_SUFFIXES)
+            or (len(name) > 2 and name.endswith(("Id", "ID")) and not name.isupper()))
 
 
 def _id_name(name: str) -> bool:
     low = name.lower()
-    return (low in _ID_NAMES or low.endswith(_ID_SUFFIXES)
-            or (len(name) > 2 and name.endswith(("Id", "ID")) and not name.isupper()))
+    return _person_name(name) or low in _TIME_NAMES or low.endswith(_TIME_SUFFIXES)
 
 
 def _identifier_values(series: pd.Series) -> bool:
@@ -56,7 +62,8 @@ def id_like(frame: pd.DataFrame, column: str, person: str | None = None) -> str:
     distinct = series.nunique()
     if distinct == n:
         return "unique in every row, an identifier"
-    if person is not None and person != column and distinct == frame[person].nunique() \
+    if person is not None and person != column and distinct > 1 \
+            and distinct == frame[person].nunique() \
             and int(frame.groupby(person, sort=False)[column].nunique().max()) == 1:
         return f"one value per {person}, an identifier"
     return ""
@@ -133,7 +140,7 @@ def select_columns(
     skipped: dict[str, str] = {}
     undefined = [str(c) for c in frame.columns if str(c) != target
                  and str(c) not in settings.exclude and (meta is None or str(c) not in meta)]
-    person = next((c for c in undefined if _id_name(c) and frame[c].notna().all()
+    person = next((c for c in undefined if _person_name(c) and frame[c].notna().all()
                    and frame[c].nunique() < len(frame)), None)
     for col in frame.columns:
         name = str(col)
@@ -150,15 +157,15 @@ def select_columns(
         if series.notna().sum() == 0:
             skipped[name] = "empty: no values"
             continue
-        if series.notna().all() and series.nunique() == 1:
-            skipped[name] = "constant: one value in every row"
-            continue
         if name in undefined:
             why = id_like(frame, name, person)
             if why:
                 skipped[name] = (f"{why}, not a feature (rename the column if it is a real "
                                  "feature, or --exclude it to silence this)")
                 continue
+        if series.notna().all() and series.nunique() == 1:
+            skipped[name] = "constant: one value in every row"
+            continue
         features.append(name)
         metas[name] = meta[name] if meta is not None and name in meta else auto_meta(name)
         kinds[name] = column_kind(series, metas[name].direction, settings.max_codes, False)
