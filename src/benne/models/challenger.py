@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from benne.dimensions import FeatureMeta
-from benne.models.data import numeric_column, select_columns, target_vector
+from benne.models.data import numeric_column, select_columns, target_vector, text_column
 from benne.models.settings import Scale, TrainSettings
 
 __all__ = ["MONOTONE", "ChallengerModel", "stratified_split", "train_challenger"]
@@ -61,7 +61,8 @@ class ChallengerModel:
         out = np.empty((len(frame), len(self.features)), dtype=np.float64)
         for j, c in enumerate(self.features):
             if c in self.categories:
-                codes = pd.Categorical(frame[c].astype("string"), categories=self.categories[c])
+                codes = pd.Categorical(text_column(frame, c, source).astype("string"),
+                                       categories=self.categories[c])
                 col = codes.codes.astype(np.float64)
                 col[col < 0] = np.nan
                 out[:, j] = col

@@ -22,7 +22,8 @@ from benne.dimensions import FeatureMeta
 from benne.exceptions import InputError
 from benne.models.settings import TrainSettings, is_protected
 
-__all__ = ["auto_meta", "id_like", "numeric_column", "select_columns", "target_vector"]
+__all__ = ["auto_meta", "id_like", "numeric_column", "select_columns", "target_vector",
+           "text_column"]
 
 _ID_NAMES = frozenset({"id", "uuid", "guid", "key", "row", "rownum", "row_number", "index"})
 _ID_SUFFIXES = ("_id", "_uuid", "_key")
@@ -98,13 +99,23 @@ def target_vector(frame: pd.DataFrame, target: str, source: str = "the training 
     return y
 
 
-def numeric_column(frame: pd.DataFrame, column: str, source: str = "the input") -> np.ndarray:
-    """A column as float64 with NaN for missing; text that is not a number is an error, and so
-    is a missing column."""
+def _require(frame: pd.DataFrame, column: str, source: str) -> None:
     if column not in frame.columns:
         raise InputError(f"the model's feature column {column!r} is not in {source}",
                          where=f"{source}, columns", fix="score a table with the columns the "
                                                          "model was trained on")
+
+
+def text_column(frame: pd.DataFrame, column: str, source: str = "the input") -> pd.Series:
+    """A categorical column as it is; a missing column is an error that names it."""
+    _require(frame, column, source)
+    return frame[column]
+
+
+def numeric_column(frame: pd.DataFrame, column: str, source: str = "the input") -> np.ndarray:
+    """A column as float64 with NaN for missing; text that is not a number is an error, and so
+    is a missing column."""
+    _require(frame, column, source)
     col = frame[column]
     if is_bool_dtype(col) or is_numeric_dtype(col):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)

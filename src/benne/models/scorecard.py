@@ -39,7 +39,7 @@ import pandas as pd
 
 from benne.binning import CategoricalBinner, CodeBinner, MonotoneBinner
 from benne.dimensions import FeatureMeta
-from benne.models.data import numeric_column, select_columns, target_vector
+from benne.models.data import numeric_column, select_columns, target_vector, text_column
 from benne.models.settings import Scale, TrainSettings
 
 __all__ = ["ScorecardFeature", "ScorecardModel", "train_scorecard"]
@@ -86,7 +86,7 @@ class ScorecardFeature:
     def bin_index(self, frame: pd.DataFrame, source: str = "the input") -> np.ndarray:
         if self.numeric_input:
             return self.binner.bin_index(numeric_column(frame, self.name, source))
-        return self.binner.bin_index(frame[self.name])
+        return self.binner.bin_index(text_column(frame, self.name, source))
 
 
 @dataclass
