@@ -7,7 +7,8 @@
     │   ├── ConfigError             exit 2, HTTP 400   settings or benne.toml are invalid
     │   ├── SourceFileError         exit 2, HTTP 400   a whole file cannot be loaded (names file)
     │   ├── ValidationError         exit 2, HTTP 422   a record breaks its schema (file, row, field)
-    │   └── NotFoundError           exit 2, HTTP 404   a named thing does not exist
+    │   ├── NotFoundError           exit 2, HTTP 404   a named thing does not exist
+    │   └── InvalidValueError       exit 2, HTTP 400   bad input to an estimator (also a ValueError)
     ├── ModelError                  exit 2, HTTP 500   a model artifact is missing or invalid
     │   └── TamperedArtifactError   exit 2, HTTP 500   an artifact's checksum does not match
     ├── NotFittedError              exit 2, HTTP 500   a model was used before fit
@@ -40,6 +41,7 @@ __all__ = [
     "DriftError",
     "ForbiddenError",
     "InputError",
+    "InvalidValueError",
     "ModelError",
     "NotFittedError",
     "NotFoundError",
@@ -104,6 +106,11 @@ class ValidationError(InputError):
 class NotFoundError(InputError, LookupError):
     http_status = 404
     code = "not_found"
+
+
+class InvalidValueError(InputError, ValueError):
+    """Bad input to one of benne's scikit-learn estimators: also a ``ValueError``, as
+    scikit-learn's conventions (and tools such as grid search) expect."""
 
 
 class ModelError(BenneError):

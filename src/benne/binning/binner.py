@@ -24,7 +24,8 @@ Decisions:
   evidence, and giving it the worst bin would punish new merchants or regions for being new.
 - ``direction`` is how risk moves with the value: ``"increasing"`` = higher is riskier (bad
   rate increasing over the bins, WoE decreasing); ``"auto"`` solves both and keeps the one with
-  the higher information value (ties: increasing).
+  the higher information value (ties: increasing), and with ``turns`` also a peak or a valley
+  when it is significantly better (a U-shaped risk such as age or utilisation).
 """
 
 from __future__ import annotations
@@ -36,12 +37,15 @@ import numpy as np
 import pandas as pd
 
 from benne.binning.solver import monotone_merge, smoothed_woe
-from benne.binning.stats import PrebinStats, prebin_index, prebin_stats
+from benne.binning.stats import PrebinStats, _weights, prebin_index, prebin_stats
 from benne.exceptions import InputError, NotFittedError
 
 __all__ = ["CategoricalBinner", "CodeBinner", "MonotoneBinner"]
 
 _FEW_CUTS = 24
+# Most groups of categories the exact merge sees: more levels are first cut into this many
+# runs of equal weight along their bad-rate order, so the grouping is O(n log n) in the levels.
+MAX_LEVEL_RUNS = 100
 
 
 def _labels(y: object, n: int) -> np.ndarray:
@@ -65,18 +69,73 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
+def _rare_limit(total: float, min_count: float) -> float:
+    """Levels with less weight than this are pooled before grouping: their own bad rate is
+    mostly noise (and a column of ids would otherwise be sorted into a perfect separation).
+    ``√n`` (at least 10) grows with the data but far slower than it, capped at the least bin."""
+    return min(max(min_count, 1.0), max(10.0, float(np.sqrt(total))))
+
+
 def _group_by_rate(goods: np.ndarray, bads: np.ndarray, ties: np.ndarray, min_count: float,
                    max_bins: int) -> list[np.ndarray]:
     """Categories ordered by smoothed bad:good odds (``ties`` break ties), then neighbours
-    merged by the exact monotone solver: the positions of each group's categories."""
+    merged by the exact monotone solver: the positions of each group's categories.
+
+    More than :data:`MAX_LEVEL_RUNS` categories are first cut into that many runs of about
+    equal weight along the odds order (a sort, then a linear pass), so the exact merge works on
+    at most that many pre-groups whatever the cardinality."""
     k = goods.size
     if k == 0:
         return []
     order = np.lexsort((ties, (bads + 0.5) / (goods + 0.5)))
-    ends, _ = monotone_merge(goods[order], bads[order], trend="increasing",
-                             min_count=min_count, max_bins=max_bins)
+    g, b = goods[order], bads[order]
+    runs = np.arange(k)
+    if k > MAX_LEVEL_RUNS:
+        n = g + b
+        before = np.cumsum(n) - n
+        runs = np.floor(before / max(n.sum(), 1e-300) * MAX_LEVEL_RUNS).astype(np.int64)
+        _, runs = np.unique(runs, return_inverse=True)
+        g = np.bincount(runs, weights=g)
+        b = np.bincount(runs, weights=b)
+    ends, _ = monotone_merge(g, b, trend="increasing", min_count=min_count, max_bins=max_bins)
     starts = np.concatenate([[0], ends[:-1] + 1])
-    return [order[a:e + 1] for a, e in zip(starts, ends, strict=True)]
+    # run boundaries back to category positions in the order
+    first = np.searchsorted(runs, starts, side="left")
+    last = np.searchsorted(runs, ends, side="right")
+    return [order[a:e] for a, e in zip(first, last, strict=True)]
+
+
+def _g_stat(g: np.ndarray, b: np.ndarray, ends: np.ndarray) -> float:
+    """Likelihood-ratio (G) statistic of independence of the bins and the target."""
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    gg = np.add.reduceat(g, starts).astype(np.float64)
+    bb = np.add.reduceat(b, starts).astype(np.float64)
+    n, tg, tb = gg + bb, gg.sum(), bb.sum()
+    total = tg + tb
+    if total <= 0 or tg <= 0 or tb <= 0:
+        return 0.0
+    obs = np.concatenate([gg, bb])
+    exp = np.concatenate([n * tg, n * tb]) / total
+    pos = obs > 0
+    return 2.0 * float(np.sum(obs[pos] * np.log(obs[pos] / exp[pos])))
+
+
+def _maybe_turn(g: np.ndarray, b: np.ndarray, best: tuple[np.ndarray, float, str],
+                min_count: float, max_bins: int) -> tuple[np.ndarray, float, str]:
+    """The best peak or valley binning when it beats the monotone ``best`` significantly."""
+    from scipy.stats import chi2
+
+    g_mono = _g_stat(g, b, best[0])
+    out = best
+    for trend in ("peak", "valley"):
+        ends, iv = monotone_merge(g, b, trend=trend, min_count=min_count,  # type: ignore[arg-type]
+                                  max_bins=max_bins)
+        if ends.size < 3:
+            continue
+        df = max(1, ends.size - best[0].size)
+        if _g_stat(g, b, ends) - g_mono > chi2.isf(0.001, df) and iv > out[1] + 1e-12:
+            out = (ends, iv, trend)
+    return out
 
 
 class _Binner:
@@ -92,8 +151,10 @@ class _Binner:
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first.")
 
     def _set_counts(self, goods: np.ndarray, bads: np.ndarray) -> None:
-        self.goods_ = goods.astype(np.int64)
-        self.bads_ = bads.astype(np.int64)
+        # whole counts stay integers (the usual case); weighted rows give fractional ones
+        whole = bool(np.all(goods == np.rint(goods)) and np.all(bads == np.rint(bads)))
+        self.goods_ = goods.astype(np.int64 if whole else np.float64)
+        self.bads_ = bads.astype(np.int64 if whole else np.float64)
         total_g, total_b = float(goods.sum()), float(bads.sum())
         woe = smoothed_woe(goods, bads, total_g, total_b)
         self.empty_ = (goods + bads) == 0
@@ -110,8 +171,9 @@ class _Binner:
                 "woe": self.woe_.tolist(), "empty": self.empty_.tolist(), "iv": self.iv_}
 
     def _load_counts(self, d: dict[str, Any]) -> None:
-        self.goods_ = np.asarray(d["goods"], dtype=np.int64)
-        self.bads_ = np.asarray(d["bads"], dtype=np.int64)
+        whole = all(isinstance(v, int) for v in d["goods"] + d["bads"])
+        self.goods_ = np.asarray(d["goods"], dtype=np.int64 if whole else np.float64)
+        self.bads_ = np.asarray(d["bads"], dtype=np.int64 if whole else np.float64)
         self.woe_ = np.asarray(d["woe"], dtype=np.float64)
         self.empty_ = np.asarray(d["empty"], dtype=bool)
         self.iv_ = float(d["iv"])
@@ -158,20 +220,26 @@ class MonotoneBinner(_Binner):
         Quantile pre-bins the solver merges.
     special_values : sequence of float
         Codes that are not values (e.g. -7 refused, -8 not applicable); each its own bin.
+    turns : bool
+        With ``direction="auto"``, also try a peak (the bad rate rises, then falls) and a
+        valley (falls, then rises), kept only when the data demand it: the turning binning's
+        likelihood-ratio statistic must beat the best monotone one's by the 0.1% critical value
+        of a chi-squared with the extra bins as degrees of freedom (at least 1).
 
     Attributes (after fit): ``cuts_`` (upper bounds of the regular bins but the last),
-    ``direction_`` (the direction used), ``goods_``, ``bads_``, ``woe_``, ``empty_``, ``iv_``,
-    ``n_bins_`` (regular bins), ``special_values_``.
+    ``direction_`` (the shape used: increasing, decreasing, peak or valley), ``goods_``,
+    ``bads_``, ``woe_``, ``empty_``, ``iv_``, ``n_bins_`` (regular bins), ``special_values_``.
     """
 
     def __init__(self, direction: str = "auto", *, max_bins: int = 8,
                  min_bin_share: float = 0.05, max_prebins: int = 50,
-                 special_values: Sequence[float] = ()) -> None:
+                 special_values: Sequence[float] = (), turns: bool = True) -> None:
         self.direction = direction
         self.max_bins = max_bins
         self.min_bin_share = min_bin_share
         self.max_prebins = max_prebins
         self.special_values = special_values
+        self.turns = turns
 
     def _validate(self) -> np.ndarray:
         if self.direction not in ("increasing", "decreasing", "auto"):
@@ -185,15 +253,17 @@ class MonotoneBinner(_Binner):
             raise InputError(f"special_values must be distinct numbers; got {list(sv)}.")
         return sv
 
-    def fit(self, x: object, y: object) -> MonotoneBinner:
-        """Pre-bin ``x`` on its quantiles, count goods and bads, solve the monotone merge."""
+    def fit(self, x: object, y: object, sample_weight: object = None) -> MonotoneBinner:
+        """Pre-bin ``x`` on its quantiles, count goods and bads (weighted by ``sample_weight``
+        when given), solve the monotone merge."""
         sv = self._validate()
         v = np.asarray(x, dtype=np.float64)
         if v.ndim != 1:
             raise InputError(f"x must be one column; got shape {v.shape}.")
         bad = _labels(y, v.size)
         return self.fit_stats(prebin_stats(v, bad, max_prebins=self.max_prebins,
-                                           special_values=tuple(sv)))
+                                           special_values=tuple(sv),
+                                           sample_weight=sample_weight))
 
     def fit_stats(self, stats: PrebinStats) -> MonotoneBinner:
         """Solve on counts an engine computed (e.g. per Spark partition, then merged)."""
@@ -211,6 +281,8 @@ class MonotoneBinner(_Binner):
             if best is None or iv > best[1] + 1e-12:
                 best = (ends, iv, trend)
         assert best is not None
+        if self.direction == "auto" and self.turns:
+            best = _maybe_turn(g, b, best, min_count, int(self.max_bins))
         ends, _, trend = best
         self.direction_ = trend
         self.cuts_ = np.asarray(stats.edges, dtype=np.float64)[ends[:-1]]
@@ -241,12 +313,13 @@ class MonotoneBinner(_Binner):
         return {"type": "numeric", "direction": self.direction, "max_bins": int(self.max_bins),
                 "min_bin_share": float(self.min_bin_share), "max_prebins": int(self.max_prebins),
                 "special_values": self.special_values_.tolist(), "direction_": self.direction_,
-                "cuts": self.cuts_.tolist(), **self._counts_dict()}
+                "turns": bool(self.turns), "cuts": self.cuts_.tolist(), **self._counts_dict()}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> MonotoneBinner:
         b = cls(d["direction"], max_bins=d["max_bins"], min_bin_share=d["min_bin_share"],
-                max_prebins=d["max_prebins"], special_values=tuple(d["special_values"]))
+                max_prebins=d["max_prebins"], special_values=tuple(d["special_values"]),
+                turns=bool(d.get("turns", False)))
         b.direction_ = d["direction_"]
         b.cuts_ = np.asarray(d["cuts"], dtype=np.float64)
         b.n_bins_ = len(b.cuts_) + 1
@@ -294,49 +367,70 @@ class CategoricalBinner(_Binner):
         s = x if isinstance(x, pd.Series) else pd.Series(x, dtype=object)
         return s.astype("string")  # vectorised; missing stays <NA>
 
-    def fit(self, x: object, y: object) -> CategoricalBinner:
+    def fit(self, x: object, y: object, sample_weight: object = None) -> CategoricalBinner:
+        """Count goods and bads per category (weighted by ``sample_weight`` when given), pool
+        the rare ones, group the rest by bad rate."""
         _check_params(self.max_bins, self.min_bin_share)
         s = self._as_text(x)
         bad = _labels(y, len(s))
+        w = _weights(sample_weight, len(s))
+        ones = np.ones(len(s)) if w is None else w
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
         k = len(uniques)
         present = codes >= 0
-        n_cat = np.bincount(codes[present], minlength=k).astype(np.float64)
-        b_cat = np.bincount(codes[present & bad], minlength=k).astype(np.float64)
+        n_cat = np.bincount(codes[present], weights=ones[present], minlength=k)
+        b_cat = np.bincount(codes[present & bad], weights=ones[present & bad], minlength=k)
         g_cat = n_cat - b_cat
+        total = float(ones.sum())
+        min_count = float(self.min_bin_share) * total
+        rare = n_cat < _rare_limit(total, min_count)
         names = np.asarray([str(u) for u in uniques], dtype=object)
-        groups = _group_by_rate(g_cat, b_cat, names, float(self.min_bin_share) * len(s),
-                                int(self.max_bins))
-        self.groups_ = [sorted(names[grp].tolist()) for grp in groups]
+        common = np.flatnonzero(~rare)
+        # the pooled rare levels take part in the grouping as one pseudo-level, last in ties
+        pool = bool(rare.any())
+        gg = np.concatenate([g_cat[common], [g_cat[rare].sum()] if pool else []])
+        bb = np.concatenate([b_cat[common], [b_cat[rare].sum()] if pool else []])
+        ties = np.concatenate([names[common], ["\uffff"] if pool else []]).astype(str)
+        groups = _group_by_rate(gg, bb, ties, min_count, int(self.max_bins))
+        self.groups_ = [sorted(names[common[grp[grp < common.size]]].tolist()) for grp in groups]
+        self.rare_bin_ = next((i for i, grp in enumerate(groups) if (grp == common.size).any()),
+                              None) if pool else None
         self.mapping_ = {c: i for i, grp in enumerate(self.groups_) for c in grp}
         self.n_bins_ = len(self.groups_)
-        miss_b = float(np.sum(bad & ~present))
-        miss_g = float(np.sum(~present)) - miss_b
-        goods = np.array([g_cat[grp].sum() for grp in groups] + [miss_g, 0.0])
-        bads = np.array([b_cat[grp].sum() for grp in groups] + [miss_b, 0.0])
+        miss_b = float(np.sum(ones[bad & ~present]))
+        miss_g = float(np.sum(ones[~present])) - miss_b
+        goods = np.array([gg[grp].sum() for grp in groups] + [miss_g, 0.0])
+        bads = np.array([bb[grp].sum() for grp in groups] + [miss_b, 0.0])
         self._set_counts(goods, bads)
         return self
 
     def bin_index(self, x: object) -> np.ndarray:
-        """The group of each value; ``n_bins_`` for missing, ``n_bins_ + 1`` for unseen."""
+        """The group of each value; ``n_bins_`` for missing, ``n_bins_ + 1`` for unseen. A
+        category seen too rarely in training to stand alone is in the group of the pooled rare
+        categories, and so is a new one when such a pool exists (new is rare)."""
         self._check_fitted()
         s = self._as_text(x)
         idx = s.map(self.mapping_).to_numpy(dtype=np.float64, na_value=np.nan)
-        out = np.where(np.isnan(idx), self.n_bins_ + 1, idx).astype(np.int64)
+        other = self.n_bins_ + 1 if self.rare_bin_ is None else self.rare_bin_
+        out = np.where(np.isnan(idx), other, idx).astype(np.int64)
         out[s.isna().to_numpy()] = self.n_bins_
         return out
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters and learned state as plain JSON values."""
         self._check_fitted()
-        return {"type": "categorical", "max_bins": int(self.max_bins),
-                "min_bin_share": float(self.min_bin_share), "groups": self.groups_,
-                **self._counts_dict()}
+        out = {"type": "categorical", "max_bins": int(self.max_bins),
+               "min_bin_share": float(self.min_bin_share), "groups": self.groups_,
+               **self._counts_dict()}
+        if self.rare_bin_ is not None:
+            out["rare_bin"] = int(self.rare_bin_)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CategoricalBinner:
         b = cls(max_bins=d["max_bins"], min_bin_share=d["min_bin_share"])
         b.groups_ = [list(g) for g in d["groups"]]
+        b.rare_bin_ = d.get("rare_bin")
         b.mapping_ = {c: i for i, grp in enumerate(b.groups_) for c in grp}
         b.n_bins_ = len(b.groups_)
         b._load_counts(d)
@@ -345,7 +439,8 @@ class CategoricalBinner(_Binner):
     def table(self) -> pd.DataFrame:
         """Every group: label (its categories), kind, counts, bad rate, WoE, IV, empty flag."""
         self._check_fitted()
-        labels = [", ".join(g) for g in self.groups_] + ["missing", "unseen"]
+        labels = [", ".join(g + (["(rare)"] if i == self.rare_bin_ else []))
+                  for i, g in enumerate(self.groups_)] + ["missing", "unseen"]
         kinds = ["regular"] * self.n_bins_ + ["missing", "unseen"]
         none = [None] * len(labels)
         return self._table(labels, kinds, none, none)
@@ -372,19 +467,23 @@ class CodeBinner(_Binner):
         self.min_bin_share = min_bin_share
         self.special_values = special_values
 
-    def fit(self, x: object, y: object) -> CodeBinner:
+    def fit(self, x: object, y: object, sample_weight: object = None) -> CodeBinner:
+        """Count goods and bads per code (weighted by ``sample_weight`` when given) and group
+        the codes by bad rate."""
         _check_params(self.max_bins, self.min_bin_share)
         sv = np.asarray(list(self.special_values), dtype=np.float64)
         v = np.asarray(x, dtype=np.float64)
         bad = _labels(y, v.size)
+        w = _weights(sample_weight, v.size)
+        ones = np.ones(v.size) if w is None else w
         missing = np.isnan(v)
         special = np.isin(v, sv)
         regular = ~missing & ~special
         codes, inverse = np.unique(v[regular], return_inverse=True)
-        n_code = np.bincount(inverse, minlength=codes.size).astype(np.float64)
-        b_code = np.bincount(inverse, weights=bad[regular], minlength=codes.size)
+        n_code = np.bincount(inverse, weights=ones[regular], minlength=codes.size)
+        b_code = np.bincount(inverse, weights=(ones * bad)[regular], minlength=codes.size)
         g_code = n_code - b_code
-        groups = _group_by_rate(g_code, b_code, codes, float(self.min_bin_share) * v.size,
+        groups = _group_by_rate(g_code, b_code, codes, float(self.min_bin_share) * ones.sum(),
                                 int(self.max_bins))
         self.groups_ = [sorted(codes[grp].tolist()) for grp in groups]
         self.codes_ = codes
@@ -395,9 +494,9 @@ class CodeBinner(_Binner):
         self.special_values_ = sv
         extra = [missing] + [v == s for s in sv]
         goods = np.array([g_code[grp].sum() for grp in groups]
-                         + [float(np.sum(m & ~bad)) for m in extra] + [0.0])
+                         + [float(np.sum(ones[m & ~bad])) for m in extra] + [0.0])
         bads = np.array([b_code[grp].sum() for grp in groups]
-                        + [float(np.sum(m & bad)) for m in extra] + [0.0])
+                        + [float(np.sum(ones[m & bad])) for m in extra] + [0.0])
         self._set_counts(goods, bads)
         return self
 

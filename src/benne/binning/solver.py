@@ -24,6 +24,11 @@ for ``m = 50``) instead of a Python loop over ``m³`` states. Mixed-integer solv
 optbinning uses) are not needed for this constraint set; the DP is exact and dependency-free.
 
 Ties are broken deterministically: fewer bins first, then the earliest split.
+
+Peak and valley shapes (``trend="peak"``: the bad rate rises, then falls; ``"valley"``: falls,
+then rises) add one bit to the state — before or after the turn — so the same recursion solves
+them exactly at twice the work: a bin after the turn may follow a bin before it or after it,
+and must move the rate in the second direction; a solution must have turned.
 """
 
 from __future__ import annotations
@@ -34,8 +39,8 @@ import numpy as np
 
 __all__ = ["SMOOTHING", "TRENDS", "Trend", "monotone_merge", "smoothed_woe"]
 
-Trend = Literal["increasing", "decreasing"]
-TRENDS: tuple[str, ...] = ("increasing", "decreasing")
+Trend = Literal["increasing", "decreasing", "peak", "valley"]
+TRENDS: tuple[str, ...] = ("increasing", "decreasing", "peak", "valley")
 
 # Added to good and bad counts before a WoE is taken, so a bin with no goods or no bads gets a
 # large but finite WoE (a half-observation, the Jeffreys-style correction) instead of ±inf.
@@ -61,8 +66,11 @@ def monotone_merge(
     """Best grouping of ordered pre-bins; returns (end index of each bin, its IV).
 
     ``trend`` is how the *bad rate* moves from the first pre-bin to the last. When no grouping
-    meets the constraints (e.g. too few rows for two bins) the answer is one bin.
+    meets the constraints (e.g. too few rows for two bins) the answer is one bin; for a peak or
+    a valley, when no grouping turns, the answer is also one bin with IV 0.
     """
+    if trend in ("peak", "valley"):
+        return _turning_merge(goods, bads, trend=trend, min_count=min_count, max_bins=max_bins)
     g = np.asarray(goods, dtype=np.float64)
     b = np.asarray(bads, dtype=np.float64)
     m = g.size
@@ -110,6 +118,82 @@ def monotone_merge(
     k, i = best
     while k > 1:
         h = int(arg[k, i, ends[-1]])
+        ends.append(i - 1)
+        k, i = k - 1, h
+    return np.array(ends[::-1], dtype=np.int64), float(best_val)
+
+
+def _segments(g: np.ndarray, b: np.ndarray, min_count: float
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(valid, rate, iv)`` of every segment ``i..j`` of the pre-bins (upper triangle)."""
+    m = g.size
+    total_g, total_b = max(g.sum(), 1.0), max(b.sum(), 1.0)
+    cg = np.concatenate([[0.0], np.cumsum(g)])
+    cb = np.concatenate([[0.0], np.cumsum(b)])
+    seg_g = cg[None, 1:] - cg[:-1, None]
+    seg_b = cb[None, 1:] - cb[:-1, None]
+    valid = np.triu(np.ones((m, m), dtype=bool)) & (seg_g + seg_b >= max(min_count, 1.0))
+    rate = (seg_b + SMOOTHING) / (seg_g + SMOOTHING)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        woe = smoothed_woe(seg_g, seg_b, total_g, total_b)
+    iv = np.where(valid, (seg_g / total_g - seg_b / total_b) * woe, -np.inf)
+    return valid, rate, iv
+
+
+def _turning_merge(goods: np.ndarray, bads: np.ndarray, *, trend: str, min_count: float,
+                   max_bins: int) -> tuple[np.ndarray, float]:
+    g = np.asarray(goods, dtype=np.float64)
+    b = np.asarray(bads, dtype=np.float64)
+    m = g.size
+    if m < 3 or max_bins < 3:
+        return np.array([max(m - 1, 0)], dtype=np.int64)[:1 if m else 0], 0.0
+    valid, rate, iv = _segments(g, b, min_count)
+    s0, s1 = (1.0, -1.0) if trend == "peak" else (-1.0, 1.0)
+    k_max = int(max_bins)
+    f0 = np.full((k_max + 1, m, m), -np.inf)    # before the turn
+    f1 = np.full((k_max + 1, m, m), -np.inf)    # after it
+    arg = np.full((2, k_max + 1, m, m), -1, dtype=np.int64)
+    came = np.zeros((k_max + 1, m, m), dtype=np.int8)  # phase of the bin before an f1 bin
+    f0[1, 0, :] = iv[0, :]
+    best: tuple[int, int] | None = None
+    best_val = -np.inf
+    cols = np.arange(m)
+    for k in range(2, k_max + 1):
+        for i in range(k - 1, m):
+            p0, p1 = f0[k - 1, :i, i - 1], f1[k - 1, :i, i - 1]
+            if not (np.isfinite(p0).any() or np.isfinite(p1).any()):
+                continue
+            up0 = (s0 * rate[:i, i - 1])[:, None] < (s0 * rate[i, i:])[None, :]
+            up1 = (s1 * rate[:i, i - 1])[:, None] < (s1 * rate[i, i:])[None, :]
+            n = m - i
+            c0 = np.where(up0, p0[:, None], -np.inf)
+            h0 = np.argmax(c0, axis=0)
+            t0 = c0[h0, cols[:n]]
+            f0[k, i, i:] = np.where(valid[i, i:], iv[i, i:] + t0, -np.inf)
+            arg[0, k, i, i:] = h0
+            # after the turn: from a bin before it (the turn) or after it, moving the other way
+            ca = np.where(up1, p0[:, None], -np.inf)
+            cb = np.where(up1, p1[:, None], -np.inf)
+            ha, hb = np.argmax(ca, axis=0), np.argmax(cb, axis=0)
+            ta, tb = ca[ha, cols[:n]], cb[hb, cols[:n]]
+            from_after = tb > ta
+            f1[k, i, i:] = np.where(valid[i, i:], iv[i, i:] + np.maximum(ta, tb), -np.inf)
+            arg[1, k, i, i:] = np.where(from_after, hb, ha)
+            came[k, i, i:] = from_after
+        col = f1[k, :, m - 1]
+        i_star = int(np.argmax(col))
+        if col[i_star] > best_val + 1e-12:
+            best, best_val = (k, i_star), col[i_star]
+    if best is None or not np.isfinite(best_val):
+        return np.array([m - 1], dtype=np.int64), 0.0
+    ends = [m - 1]
+    k, i = best
+    phase = 1
+    while k > 1:
+        j = ends[-1]
+        h = int(arg[phase, k, i, j])
+        if phase == 1:
+            phase = int(came[k, i, j])
         ends.append(i - 1)
         k, i = k - 1, h
     return np.array(ends[::-1], dtype=np.int64), float(best_val)

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from benne.exceptions import InputError, InvalidValueError
+
 __all__ = ["PrebinStats", "prebin_index", "prebin_stats", "quantile_edges"]
 
 
@@ -37,12 +39,18 @@ def _regular_mask(v: np.ndarray, special_values: np.ndarray) -> np.ndarray:
     return keep
 
 
-def _edges_of_sorted(r: np.ndarray, max_prebins: int) -> np.ndarray:
+def _edges_of_sorted(r: np.ndarray, max_prebins: int,
+                     cum_w: np.ndarray | None = None) -> np.ndarray:
+    """Inverted-CDF quantile cuts of sorted values ``r``; ``cum_w`` the cumulative weights of
+    the sorted values when rows carry weights (a weight of 2 counts as two rows)."""
     if r.size == 0:
         return np.empty(0, dtype=np.float64)
     q = np.linspace(0.0, 1.0, max_prebins + 1)[1:-1]
     # the inverted-CDF quantile: the smallest value whose empirical CDF reaches q
-    pos = np.clip(np.ceil(q * r.size).astype(np.int64) - 1, 0, r.size - 1)
+    if cum_w is None:
+        pos = np.clip(np.ceil(q * r.size).astype(np.int64) - 1, 0, r.size - 1)
+    else:
+        pos = np.minimum(np.searchsorted(cum_w, q * cum_w[-1], side="left"), r.size - 1)
     cuts = np.unique(r[pos])
     # the largest value never needs a cut: everything above the last cut is the last pre-bin
     return cuts[cuts < r[-1]]
@@ -60,6 +68,24 @@ def quantile_edges(
     v = _as_float(x)
     r = np.sort(v[_regular_mask(v, _as_float(list(special_values)))])
     return _edges_of_sorted(r, max_prebins)
+
+
+def _weights(sample_weight: object, n: int) -> np.ndarray | None:
+    """Validated non-negative row weights, or None for unweighted rows."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,):
+        raise InvalidValueError(
+            f"sample_weight must have one value per row ({n}); got shape {w.shape}",
+            fix="pass one weight per training row")
+    if not np.all(np.isfinite(w)) or (w < 0).any():
+        raise InvalidValueError("sample_weight must be finite and >= 0",
+                                fix="replace negative or missing weights")
+    if n and not w.sum() > 0:
+        raise InvalidValueError("sample_weight sums to zero: no row would count",
+                                fix="give some rows a positive weight")
+    return w
 
 
 def prebin_index(
@@ -108,17 +134,20 @@ class PrebinStats:
     def missing_index(self) -> int:
         return self.n_regular
 
-    def add(self, x: object, y: object) -> PrebinStats:
-        """These counts plus the counts of rows ``x`` (values) with labels ``y`` (1 = bad)."""
+    def add(self, x: object, y: object, sample_weight: object = None) -> PrebinStats:
+        """These counts plus the counts of rows ``x`` (values) with labels ``y`` (1 = bad);
+        with ``sample_weight`` each row counts its weight."""
         v = _as_float(x)
         t = np.asarray(y)
         if v.shape != t.shape:
-            raise ValueError(f"x and y must have the same length; got {v.shape} and {t.shape}.")
+            raise InputError(f"x and y must have the same length; got {v.shape} and {t.shape}",
+                             fix="pass one label per value")
+        w = _weights(sample_weight, v.size)
         idx = prebin_index(v, self.edges, self.special_values)
         size = self.goods.size
         bad = t.astype(bool)
-        total = np.bincount(idx, minlength=size)
-        bads = np.bincount(idx[bad], minlength=size)
+        total = np.bincount(idx, weights=w, minlength=size)
+        bads = np.bincount(idx[bad], weights=None if w is None else w[bad], minlength=size)
         return PrebinStats(self.edges, self.special_values,
                            self.goods + (total - bads), self.bads + bads)
 
@@ -126,7 +155,9 @@ class PrebinStats:
         """Counts of both samples; the edges and special values must be the same."""
         if not (np.array_equal(self.edges, other.edges)
                 and np.array_equal(self.special_values, other.special_values)):
-            raise ValueError("can only merge statistics computed on the same edges and specials.")
+            raise InputError("can only merge statistics computed on the same edges and "
+                             "special values",
+                             fix="count every part on the edges of one PrebinStats.empty(...)")
         return PrebinStats(self.edges, self.special_values,
                            self.goods + other.goods, self.bads + other.bads)
 
@@ -143,18 +174,23 @@ class PrebinStats:
 
 
 def prebin_stats(
-    x: object, y: object, *, max_prebins: int = 50, special_values: Sequence[float] = ()
+    x: object, y: object, *, max_prebins: int = 50, special_values: Sequence[float] = (),
+    sample_weight: object = None,
 ) -> PrebinStats:
     """Quantile edges of ``x`` and the good/bad counts on them, in one pass over sorted values.
 
     Equal to ``PrebinStats.empty(quantile_edges(x, ...), ...).add(x, y)``, but one sort gives
     both the quantiles and the counts: the rows at most ``edge`` are ``searchsorted`` of the
     edges in the sorted values, so no per-row binary search is needed (the single-machine
-    fast path; engines use :meth:`PrebinStats.add` per partition).
+    fast path; engines use :meth:`PrebinStats.add` per partition). With ``sample_weight`` the
+    quantiles and the counts are weighted (integer weights equal repeated rows).
     """
     v = _as_float(x)
     bad = np.asarray(y).astype(bool)
     sv = _as_float(list(special_values))
+    w = _weights(sample_weight, v.size)
+    if w is not None:
+        return _weighted_prebin_stats(v, bad, w, max_prebins, sv)
     regular = _regular_mask(v, sv)
     r = np.sort(v[regular])
     edges = _edges_of_sorted(r, max_prebins)
@@ -170,3 +206,15 @@ def prebin_stats(
     total = np.concatenate([counts(r), total_other]).astype(np.int64)
     bads = np.concatenate([counts(rb), bads_other]).astype(np.int64)
     return PrebinStats(edges, sv, total - bads, bads)
+
+
+def _weighted_prebin_stats(v: np.ndarray, bad: np.ndarray, w: np.ndarray, max_prebins: int,
+                           sv: np.ndarray) -> PrebinStats:
+    regular = _regular_mask(v, sv) & (w > 0)
+    order = np.argsort(v[regular], kind="stable")
+    r = v[regular][order]
+    cum_w = np.cumsum(w[regular][order])
+    edges = _edges_of_sorted(r, max_prebins, cum_w)
+    stats = PrebinStats.empty(edges, tuple(sv))
+    goods = stats.goods.astype(np.float64)
+    return PrebinStats(edges, sv, goods, goods.copy()).add(v, bad, w)

@@ -1,6 +1,9 @@
 """Models: the monotone WoE scorecard (champion), the LightGBM challenger, the model folder.
 
-Public API::
+Public API (the estimators follow scikit-learn: ``fit``, ``predict_proba``, ``clone``)::
+
+    Scorecard(binning=BinningProcess(...), estimator=None, scale=Scale(...)).fit(X, y)
+    Challenger(...).fit(X, y)
 
     train_scorecard(frame, target, meta=None, *, settings=None) -> ScorecardModel
     train_challenger(frame, target, meta=None, *, settings=None) -> ChallengerModel
@@ -18,6 +21,7 @@ from benne._lazy import lazy_exports
 if TYPE_CHECKING:
     from benne.models.artifact import artifact_checksum, load_model, save_model
     from benne.models.challenger import ChallengerModel, train_challenger
+    from benne.models.estimators import Challenger, Scorecard
     from benne.models.reasons import Reason
     from benne.models.scorecard import ScorecardModel, train_scorecard
     from benne.models.settings import BANDS, Scale, TrainSettings
@@ -31,9 +35,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BANDS",
+    "Challenger",
     "ChallengerModel",
     "Reason",
     "Scale",
+    "Scorecard",
     "ScorecardModel",
     "TrainSettings",
     "TrainedModels",
@@ -52,9 +58,11 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "artifact_checksum": "artifact",
     "load_model": "artifact",
     "save_model": "artifact",
+    "Challenger": "estimators",
     "ChallengerModel": "challenger",
     "train_challenger": "challenger",
     "Reason": "reasons",
+    "Scorecard": "estimators",
     "ScorecardModel": "scorecard",
     "train_scorecard": "scorecard",
     "BANDS": "settings",

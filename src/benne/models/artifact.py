@@ -4,7 +4,9 @@
 
     manifest.json       model version, features (dimension, direction, description, tip, code),
                         scale, settings, metrics, data fingerprint, package versions, challenger
-                        calibration, plus whatever the caller adds (training window, ...)
+                        calibration, the columns left out and why (``excluded_columns``: ids,
+                        protected, empty, constant), plus whatever the caller adds
+                        (training window, ...)
     scorecard.json      every bin of every feature and what scoring needs (the source of truth)
     scorecard.csv       the same bins as a table: feature, bin label, bounds, counts, WoE, points
     challenger.txt      the LightGBM model in its native text format (absent without challenger)
@@ -78,6 +80,7 @@ def save_model(models: TrainedModels, folder: Path, *,
         "data_fingerprint": models.fingerprint,
         "package_versions": _versions(),
         "challenger": models.challenger.manifest() if models.challenger else None,
+        "excluded_columns": models.excluded,
     }
     manifest.update(manifest_extra or {})
     files = {
@@ -162,4 +165,5 @@ def load_model(folder: Path) -> TrainedModels:
     catalog = {code: Reason(code, r["feature"], r["dimension"], r["statement"], r["tip"])
                for code, r in reasons.items()}
     return TrainedModels(sc, ch, settings, metas, catalog, manifest.get("metrics", {}),
-                         manifest.get("data_fingerprint", ""))
+                         manifest.get("data_fingerprint", ""),
+                         manifest.get("excluded_columns", {}))

@@ -63,23 +63,29 @@ def _unpack(theta: np.ndarray, layouts: Sequence[BinLayout]) -> list[np.ndarray]
 
 
 def fit_bin_logit(bins: Sequence[np.ndarray], layouts: Sequence[BinLayout], y: np.ndarray,
-                  l2: float) -> tuple[float, list[np.ndarray]]:
-    """``(intercept, β per feature)`` of the monotone bin-level logistic regression."""
+                  l2: float, sample_weight: np.ndarray | None = None
+                  ) -> tuple[float, list[np.ndarray]]:
+    """``(intercept, β per feature)`` of the monotone bin-level logistic regression; with
+    ``sample_weight`` each row's loss counts its weight (``l2`` is then in units of weight)."""
     step = -(-y.size // MAX_FIT_ROWS)
     yf = y[::step].astype(np.float64)
-    n = yf.size
+    wf = (np.ones(yf.size) if sample_weight is None
+          else np.asarray(sample_weight, dtype=np.float64)[::step])
+    n = float(wf.sum())
+    if n <= 0:
+        n, wf = float(yf.size), np.ones(yf.size)
     idx = [np.ascontiguousarray(np.asarray(b)[::step], dtype=np.intp) for b in bins]
     n_par = sum(lay.order.size - 1 for lay in layouts)
-    prior = float(np.clip(yf.mean(), 1e-6, 1 - 1e-6))
+    prior = float(np.clip(wf @ yf / n, 1e-6, 1 - 1e-6))
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         b0, betas = theta[0], _unpack(theta[1:], layouts)
-        z = np.full(n, b0)
+        z = np.full(yf.size, b0)
         for j, beta in enumerate(betas):
             z += np.take(beta, idx[j])
-        value = float(np.mean(np.logaddexp(0.0, z) - yf * z))
+        value = float(wf @ (np.logaddexp(0.0, z) - yf * z)) / n
         value += 0.5 * l2 / n * sum(float(beta @ beta) for beta in betas)
-        r = (0.5 * (1.0 + np.tanh(0.5 * z)) - yf) / n     # σ(z) − y, without overflow
+        r = wf * (0.5 * (1.0 + np.tanh(0.5 * z)) - yf) / n     # σ(z) − y, without overflow
         grad = [np.array([r.sum()])]
         for j, (lay, beta) in enumerate(zip(layouts, betas, strict=True)):
             g = np.bincount(idx[j], weights=r, minlength=lay.n_bins) + l2 / n * beta
@@ -93,7 +99,7 @@ def fit_bin_logit(bins: Sequence[np.ndarray], layouts: Sequence[BinLayout], y: n
                    options={"maxiter": 1000, "ftol": 1e-9, "gtol": 1e-5})
     intercept, betas = float(res.x[0]), _unpack(res.x[1:], layouts)
     for j, (lay, beta) in enumerate(zip(layouts, betas, strict=True)):
-        mean = float(np.bincount(idx[j], minlength=lay.n_bins) @ beta) / n
+        mean = float(np.bincount(idx[j], weights=wf, minlength=lay.n_bins) @ beta) / n
         beta[lay.order] -= mean
         intercept += mean
     return intercept, betas

@@ -2,8 +2,9 @@
 
 - Monotone constraints come from the feature directions (``increasing`` → +1 on the bad
   probability, ``decreasing`` → -1, ``auto`` → 0: a flat table states no direction).
-- A stratified, seeded ``calibration_share`` of the training rows is held out: it stops the
-  boosting early and fits the Platt calibration (a logistic regression on the raw margin).
+- Internal stratified cross-validation (``cv_folds``) picks the round count by early stopping
+  and gives out-of-fold margins for the Platt calibration (a logistic regression on the raw
+  margin); the shipped booster is then trained on every row (see :class:`Challenger`).
   Platt rather than isotonic because it is strictly increasing, so the ranking (AUC) of the
   calibrated probability is the booster's, and it cannot create ties.
 - Determinism: ``deterministic=True``, ``force_row_wise=True``, a fixed ``num_threads`` and the
@@ -23,12 +24,12 @@ import numpy as np
 import pandas as pd
 
 from benne.dimensions import FeatureMeta
-from benne.models.data import numeric_column, select_columns, target_vector
+from benne.models.data import numeric_column, select_columns, target_vector, text_column
 from benne.models.settings import Scale, TrainSettings
 
-__all__ = ["ChallengerModel", "stratified_split", "train_challenger"]
+__all__ = ["MONOTONE", "ChallengerModel", "stratified_split", "train_challenger"]
 
-_MONOTONE = {"increasing": 1, "decreasing": -1, "auto": 0}
+MONOTONE = {"increasing": 1, "decreasing": -1, "auto": 0}
 
 
 def stratified_split(y: np.ndarray, share: float, seed: int) -> np.ndarray:
@@ -60,7 +61,8 @@ class ChallengerModel:
         out = np.empty((len(frame), len(self.features)), dtype=np.float64)
         for j, c in enumerate(self.features):
             if c in self.categories:
-                codes = pd.Categorical(frame[c].astype("string"), categories=self.categories[c])
+                codes = pd.Categorical(text_column(frame, c, source).astype("string"),
+                                       categories=self.categories[c])
                 col = codes.codes.astype(np.float64)
                 col[col < 0] = np.nan
                 out[:, j] = col
@@ -86,7 +88,7 @@ class ChallengerModel:
     def manifest(self) -> dict[str, Any]:
         return {"features": self.features, "categories": self.categories,
                 "platt": list(self.platt), "best_iteration": self.best_iteration,
-                "monotone_constraints": [_MONOTONE[self.metas[c].direction]
+                "monotone_constraints": [MONOTONE[self.metas[c].direction]
                                          for c in self.features]}
 
     @classmethod
@@ -107,43 +109,14 @@ def train_challenger(
     meta: Mapping[str, FeatureMeta] | None = None,
     *,
     settings: TrainSettings | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> ChallengerModel:
     """Fit the LightGBM challenger on the same candidate columns the scorecard may use."""
-    import lightgbm as lgb
-    from sklearn.linear_model import LogisticRegression
-
     s = settings or TrainSettings()
     y = target_vector(frame, target)
     names, metas, kinds, _ = select_columns(frame, target, meta, s)
-    categories = {c: sorted(frame[c].dropna().astype(str).unique().tolist())
-                  for c in names if kinds[c] == "categorical"}
-    model = ChallengerModel(None, names, metas, categories, (1.0, 0.0), s.scale, 0)
-    x = model.matrix(frame, "the training data")
-    held = stratified_split(y, s.calibration_share, s.seed)
-    params = {
-        "objective": "binary", "learning_rate": s.challenger_learning_rate,
-        "num_leaves": s.challenger_leaves, "min_data_in_leaf": 50, "lambda_l2": 1.0,
-        "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1,
-        "monotone_constraints": [_MONOTONE[metas[c].direction] for c in names],
-        "monotone_constraints_method": "advanced",
-        "deterministic": True, "force_row_wise": True, "num_threads": s.threads,
-        "seed": s.seed, "verbose": -1,
-    }
-    cat_idx = [j for j, c in enumerate(names) if c in categories]
-    train_set = lgb.Dataset(x[~held], y[~held], feature_name=names,
-                            categorical_feature=cat_idx or "auto", free_raw_data=False)
-    valid_set = lgb.Dataset(x[held], y[held], reference=train_set)
-    booster = lgb.train(params, train_set, num_boost_round=s.challenger_rounds,
-                        valid_sets=[valid_set],
-                        callbacks=[lgb.early_stopping(50, verbose=False)])
-    booster.free_dataset()
-    model.booster = booster
-    model.best_iteration = int(booster.best_iteration or booster.current_iteration())
-    margin = np.asarray(booster.predict(x[held], raw_score=True,
-                                        num_iteration=model.best_iteration))
-    lr = LogisticRegression(C=1e6, solver="lbfgs", tol=1e-10).fit(margin[:, None], y[held])
-    model.platt = (float(lr.coef_[0, 0]), float(lr.intercept_[0]))
-    # keep only the trees used, so the native file is exactly the model that scores
-    model.booster = lgb.Booster(model_str=booster.model_to_string(
-        num_iteration=model.best_iteration))
-    return model
+    from benne.models.estimators import challenger_from_settings
+
+    est = challenger_from_settings(s, {c: metas[c] for c in names},
+                                   [c for c in names if kinds[c] == "categorical"])
+    return est.fit(frame[names], y, sample_weight=sample_weight).model_

@@ -152,6 +152,10 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
              f"outcome: {extra.get('outcome')}",
              f"scorecard features ({len(models.scorecard.features)}): "
              + ", ".join(models.scorecard.feature_names)]
+    if models.excluded:
+        summary["excluded"] = models.excluded
+        lines.append(f"left out ({len(models.excluded)}):")
+        lines += [f"  {c}: {why}" for c, why in models.excluded.items()]
     for sample, values in models.metrics.items():
         for name in ("scorecard", "challenger"):
             if name in values:

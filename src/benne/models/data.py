@@ -1,9 +1,13 @@
 """From a modelling frame to what the models need: the target, the feature columns, their metadata.
 
 One place decides which columns may be features, for the scorecard and the challenger alike:
-not the target, not the columns the user excluded (ids), not protected attributes unless
+not the target, not the columns the user excluded, not protected attributes unless
 ``allow_protected``, not features built from other people's credit records or scores unless
-``others_data``, not columns with no values or of a type that is neither numeric nor text.
+``others_data``, not columns with no values, one value in every row, or of a type that is
+neither numeric nor text, and — for columns with no feature definition (a flat table) — not
+identifiers: a name such as ``id``, ``*_id`` or ``as_of``, text or integers unique per row, or
+unique per person when the table has a person column. Every column left out is reported with
+why, so nothing disappears silently.
 """
 
 from __future__ import annotations
@@ -14,11 +18,57 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 
+from benne.binning.kinds import column_kind
 from benne.dimensions import FeatureMeta
 from benne.exceptions import InputError
 from benne.models.settings import TrainSettings, is_others_data, is_protected
 
-__all__ = ["auto_meta", "numeric_column", "select_columns", "target_vector"]
+__all__ = ["auto_meta", "id_like", "numeric_column", "select_columns", "target_vector",
+           "text_column"]
+
+_ID_NAMES = frozenset({"id", "uuid", "guid", "key", "row", "rownum", "row_number", "index"})
+_ID_SUFFIXES = ("_id", "_uuid", "_key")
+_TIME_NAMES = frozenset({"as_of", "asof", "timestamp", "snapshot_date"})
+_TIME_SUFFIXES = ("_as_of", "_at", "_timestamp")
+
+
+def _person_name(name: str) -> bool:
+    low = name.lower()
+    return (low in _ID_NAMES or low.endswith(_ID_SUFFIXES)
+            or (len(name) > 2 and name.endswith(("Id", "ID")) and not name.isupper()))
+
+
+def _id_name(name: str) -> bool:
+    low = name.lower()
+    return _person_name(name) or low in _TIME_NAMES or low.endswith(_TIME_SUFFIXES)
+
+
+def _identifier_values(series: pd.Series) -> bool:
+    """Text or whole numbers (an identifier is never a measured amount)."""
+    if is_bool_dtype(series):
+        return False
+    if is_numeric_dtype(series):
+        v = series.dropna().to_numpy(dtype=np.float64)
+        return bool(np.all(v == np.rint(v)))
+    return True
+
+
+def id_like(frame: pd.DataFrame, column: str, person: str | None = None) -> str:
+    """Why ``column`` looks like an identifier or a timestamp rather than a feature ('' if not)."""
+    if _id_name(column):
+        return "named like an identifier or a timestamp"
+    series = frame[column]
+    n = len(series)
+    if n < 20 or not _identifier_values(series) or series.isna().any():
+        return ""
+    distinct = series.nunique()
+    if distinct == n:
+        return "unique in every row, an identifier"
+    if person is not None and person != column and distinct > 1 \
+            and distinct == frame[person].nunique() \
+            and int(frame.groupby(person, sort=False)[column].nunique().max()) == 1:
+        return f"one value per {person}, an identifier"
+    return ""
 
 
 def auto_meta(name: str) -> FeatureMeta:
@@ -53,8 +103,23 @@ def target_vector(frame: pd.DataFrame, target: str, source: str = "the training 
     return y
 
 
+def _require(frame: pd.DataFrame, column: str, source: str) -> None:
+    if column not in frame.columns:
+        raise InputError(f"the model's feature column {column!r} is not in {source}",
+                         where=f"{source}, columns", fix="score a table with the columns the "
+                                                         "model was trained on")
+
+
+def text_column(frame: pd.DataFrame, column: str, source: str = "the input") -> pd.Series:
+    """A categorical column as it is; a missing column is an error that names it."""
+    _require(frame, column, source)
+    return frame[column]
+
+
 def numeric_column(frame: pd.DataFrame, column: str, source: str = "the input") -> np.ndarray:
-    """A column as float64 with NaN for missing; text that is not a number is an error."""
+    """A column as float64 with NaN for missing; text that is not a number is an error, and so
+    is a missing column."""
+    _require(frame, column, source)
     col = frame[column]
     if is_bool_dtype(col) or is_numeric_dtype(col):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -66,18 +131,6 @@ def numeric_column(frame: pd.DataFrame, column: str, source: str = "the input") 
                          where=f"{source}, row {row + 1}, field {column}",
                          fix="fix the value or leave it empty for missing")
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _few_codes(series: pd.Series, max_codes: int) -> bool:
-    """At most ``max_codes`` distinct values, all integers (a status or a small count).
-
-    The first rows decide most columns cheaply: more distinct values there means more overall.
-    """
-    head = pd.unique(series.iloc[:10_000].dropna().to_numpy(dtype=np.float64))
-    if head.size > max_codes:
-        return False
-    distinct = pd.unique(series.dropna().to_numpy(dtype=np.float64))
-    return 0 < distinct.size <= max_codes and bool(np.all(distinct == np.rint(distinct)))
 
 
 def select_columns(
@@ -100,12 +153,17 @@ def select_columns(
     metas: dict[str, FeatureMeta] = {}
     kinds: dict[str, str] = {}
     skipped: dict[str, str] = {}
+    undefined = [str(c) for c in frame.columns if str(c) != target
+                 and str(c) not in settings.exclude and (meta is None or str(c) not in meta)]
+    person = next((c for c in undefined if _person_name(c) and frame[c].notna().all()
+                   and frame[c].nunique() < len(frame)), None)
     for col in frame.columns:
         name = str(col)
         if name == target or name in settings.exclude:
             continue
         if is_protected(name) and not settings.allow_protected:
-            skipped[name] = "protected attribute (use allow_protected to include it)"
+            skipped[name] = ("protected attribute, left out for fair lending "
+                             "(pass --allow-protected, or allow_protected=True, to include it)")
             continue
         if is_others_data(name) and not settings.others_data:
             skipped[name] = ("built from other people's credit records or scores "
@@ -116,14 +174,20 @@ def select_columns(
             skipped[name] = "a date, not a feature"
             continue
         if series.notna().sum() == 0:
-            skipped[name] = "no values"
+            skipped[name] = "empty: no values"
+            continue
+        if name in undefined:
+            why = id_like(frame, name, person)
+            if why:
+                skipped[name] = (f"{why}, not a feature (rename the column if it is a real "
+                                 "feature, or --exclude it to silence this)")
+                continue
+        if series.notna().all() and series.nunique() == 1:
+            skipped[name] = "constant: one value in every row"
             continue
         features.append(name)
         metas[name] = meta[name] if meta is not None and name in meta else auto_meta(name)
-        numeric = is_numeric_dtype(series) or is_bool_dtype(series)
-        kinds[name] = "numeric" if numeric else "categorical"
-        if numeric and metas[name].direction == "auto" and _few_codes(series, settings.max_codes):
-            kinds[name] = "codes"
+        kinds[name] = column_kind(series, metas[name].direction, settings.max_codes, False)
     if not features:
         raise InputError("no usable feature columns in the training data",
                          fix="the data needs at least one numeric or text column beside the "

@@ -39,8 +39,7 @@ import pandas as pd
 
 from benne.binning import CategoricalBinner, CodeBinner, MonotoneBinner
 from benne.dimensions import FeatureMeta
-from benne.models.binfit import BinLayout, fit_bin_logit
-from benne.models.data import numeric_column, select_columns, target_vector
+from benne.models.data import numeric_column, select_columns, target_vector, text_column
 from benne.models.settings import Scale, TrainSettings
 
 __all__ = ["ScorecardFeature", "ScorecardModel", "train_scorecard"]
@@ -87,7 +86,7 @@ class ScorecardFeature:
     def bin_index(self, frame: pd.DataFrame, source: str = "the input") -> np.ndarray:
         if self.numeric_input:
             return self.binner.bin_index(numeric_column(frame, self.name, source))
-        return self.binner.bin_index(frame[self.name])
+        return self.binner.bin_index(text_column(frame, self.name, source))
 
 
 @dataclass
@@ -172,19 +171,6 @@ class ScorecardModel:
                    model_version)
 
 
-def _fit_binner(values: pd.Series, y: np.ndarray, meta: FeatureMeta, kind: str,
-                s: TrainSettings) -> Binner:
-    if kind == "categorical":
-        return CategoricalBinner(max_bins=s.max_bins, min_bin_share=s.min_bin_share).fit(values, y)
-    if kind == "codes":
-        return CodeBinner(max_bins=s.max_bins, min_bin_share=s.min_bin_share,
-                          special_values=s.special_values
-                          ).fit(numeric_column(values.to_frame(), str(values.name)), y)
-    return MonotoneBinner(meta.direction, max_bins=s.max_bins, min_bin_share=s.min_bin_share,
-                          max_prebins=s.max_prebins, special_values=s.special_values
-                          ).fit(numeric_column(values.to_frame(), str(values.name)), y)
-
-
 def _g_test_p(binner: Binner) -> float:
     """p-value of the G-test that the binner's bins and the target are independent."""
     from scipy.stats import chi2
@@ -202,12 +188,11 @@ def _g_test_p(binner: Binner) -> float:
     return float(chi2.sf(g, int(seen.sum()) - 1))
 
 
-def _prune_correlated(woe: np.ndarray, ivs: np.ndarray, max_corr: float
+def _prune_correlated(woe: np.ndarray, ivs: np.ndarray, max_corr: float,
+                      sample_weight: np.ndarray | None = None
                       ) -> tuple[list[int], dict[int, int]]:
     """Columns kept (in decreasing IV) and, for each dropped one, the kept column it tracks."""
-    std = woe.std(axis=0)
-    centred = (woe - woe.mean(axis=0)) / np.where(std > 0, std, 1.0)
-    corr = centred.T @ centred / woe.shape[0]
+    corr = _weighted_corr(woe, sample_weight)
     order = np.lexsort((np.arange(len(ivs)), -ivs))
     kept: list[int] = []
     dropped: dict[int, int] = {}
@@ -231,57 +216,36 @@ def _points(features: list[tuple[FeatureMeta, Binner, np.ndarray]], intercept: f
     return out
 
 
+def _weighted_corr(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    w = np.ones(x.shape[0]) if w is None else w
+    total = max(float(w.sum()), 1e-300)
+    centred = x - (w @ x) / total
+    cov = (centred * w[:, None]).T @ centred / total
+    std = np.sqrt(np.diag(cov))
+    std = np.where(std > 0, std, 1.0)
+    return cov / std[:, None] / std[None, :]
+
+
 def train_scorecard(
     frame: pd.DataFrame,
     target: str,
     meta: Mapping[str, FeatureMeta] | None = None,
     *,
     settings: TrainSettings | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> ScorecardModel:
-    """Fit a scorecard on a modelling frame (features + 0/1 ``target``; 1 = bad)."""
+    """Fit a scorecard on a modelling frame (features + 0/1 ``target``; 1 = bad): the candidate
+    columns chosen by :func:`~benne.models.data.select_columns`, then :class:`Scorecard`."""
     s = settings or TrainSettings()
     y = target_vector(frame, target)
-    names, metas, kinds, skipped = select_columns(frame, target, meta, s)
-    selection: dict[str, dict[str, Any]] = {c: {"status": "skipped", "why": why}
-                                            for c, why in skipped.items()}
-    binners = {c: _fit_binner(frame[c], y, metas[c], kinds[c], s) for c in names}
-    cands = []
-    for c in names:
-        iv, p = binners[c].iv_, _g_test_p(binners[c])
-        why = (f"IV < {s.min_iv}" if iv < s.min_iv else
-               f"not significant (G-test p = {p:.3g} >= {s.max_p})" if p >= s.max_p else "")
-        selection[c] = {"iv": iv, "p": p, "status": "low iv", "why": why}
-        if not why:
-            cands.append(c)
-    if not cands:
-        cands = [max(names, key=lambda c: (binners[c].iv_, -names.index(c)))]
-    bins = {c: binners[c].bin_index(frame[c] if kinds[c] == "categorical"
-                                    else numeric_column(frame, c)) for c in cands}
-    woe = np.column_stack([binners[c].woe_[bins[c]] for c in cands])
-    woe_iv = np.array([binners[c].iv_ for c in cands])
-    kept, dropped = _prune_correlated(woe, woe_iv, s.max_corr)
-    for j, k in dropped.items():
-        selection[cands[j]].update(status="correlated", why=f"|r| > {s.max_corr} with {cands[k]}")
-    active = sorted(kept)  # frame order
-    layouts = [BinLayout.from_woe(binners[cands[a]].woe_, binners[cands[a]].empty_)
-               for a in active]
-    intercept, logits = fit_bin_logit([bins[cands[a]] for a in active], layouts, y, s.l2)
-    chosen = []
-    for a, logit in zip(active, logits, strict=True):
-        b = binners[cands[a]]
-        if np.ptp(np.rint(s.scale.factor * logit[~b.empty_])) > 0:
-            chosen.append((metas[cands[a]], b, logit))
-        else:
-            selection[cands[a]].update(status="no effect",
-                                       why="its bins differ by less than a point in the joint fit")
-    if not chosen:  # nothing to score with: keep the strongest column with its neutral terms
-        a = max(active, key=lambda a: (woe_iv[a], -a))
-        chosen = [(metas[cands[a]], binners[cands[a]], logits[active.index(a)])]
-    points = _points(chosen, intercept, s.scale)
-    feats = [ScorecardFeature(m, b, lg, p) for (m, b, lg), p in zip(chosen, points, strict=True)]
-    for f in feats:
-        selection[f.name].update(status="selected", why="")
-    model = ScorecardModel(feats, intercept, s.scale, selection)
+    names, metas, _, skipped = select_columns(frame, target, meta, s)
+    from benne.models.estimators import scorecard_from_settings
+
+    est = scorecard_from_settings(s, {c: metas[c] for c in names})
+    est.fit(frame[names], y, sample_weight=sample_weight)
+    model = est.model_
+    model.selection = {**{c: {"status": "skipped", "why": why} for c, why in skipped.items()},
+                       **model.selection}
     digest = hashlib.sha256(json.dumps(model.to_dict(), sort_keys=True).encode()).hexdigest()
     model.model_version = f"sc-{digest[:12]}"
     return model

@@ -2,9 +2,11 @@
 
 :func:`train_models` keeps a seeded, stratified ``holdout_share`` of the training frame aside
 (whole groups, a person's every row, when ``groups`` is given), fits the scorecard and the
-challenger on the rest, and measures AUC, Gini and KS on that holdout and, when given, on an
-out-of-time frame (features as of a later date). The frames come from a flat table
-(:func:`read_table`) or from the store through :mod:`benne.pipeline`.
+challenger on the rest and measures AUC, Gini and KS on that holdout: an honest estimate of
+models fitted this way. The models it returns (and that are shipped) are then fitted again on
+**every** training row; the out-of-time frame (features as of a later date), when given, is
+measured on those. The frames come from a flat table (:func:`read_table`) or from the store
+through :mod:`benne.pipeline`.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class TrainedModels:
     reasons: dict[str, Reason]
     metrics: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+    excluded: dict[str, str] = field(default_factory=dict)
 
     @property
     def model_version(self) -> str:
@@ -114,21 +117,27 @@ def train_models(
     challenger: bool = True,
     groups: np.ndarray | None = None,
 ) -> TrainedModels:
-    """Fit both models on the training frame less a holdout; metrics on holdout and OOT.
+    """Holdout metrics from models fitted without the holdout, then both models refitted on
+    every row (what is returned); OOT metrics from those.
 
     ``groups`` (one label per row, e.g. the person) keeps each group wholly in or out of the
     holdout, so no person is both trained and validated on.
     """
     s = settings or TrainSettings()
     y = target_vector(train_frame, target)
-    names, metas, _, _ = select_columns(train_frame, target, meta, s)
+    names, metas, _, skipped = select_columns(train_frame, target, meta, s)
+    catalog = build_catalog([metas[c] for c in names])
     held = (stratified_split(y, s.holdout_share, s.seed + 1) if groups is None
             else grouped_split(y, np.asarray(groups), s.holdout_share, s.seed + 1))
     fit, hold = train_frame[~held], train_frame[held]
-    sc = train_scorecard(fit, target, metas, settings=s)
-    ch = train_challenger(fit, target, metas, settings=s) if challenger else None
-    models = TrainedModels(sc, ch, s, metas, build_catalog([metas[c] for c in names]))
-    models.metrics = {"holdout": _evaluate(models, hold, target)}
+    trial = TrainedModels(train_scorecard(fit, target, metas, settings=s),
+                          train_challenger(fit, target, metas, settings=s) if challenger
+                          else None, s, metas, catalog)
+    holdout = _evaluate(trial, hold, target)
+    sc = train_scorecard(train_frame, target, metas, settings=s)
+    ch = train_challenger(train_frame, target, metas, settings=s) if challenger else None
+    models = TrainedModels(sc, ch, s, metas, catalog, excluded=dict(skipped))
+    models.metrics = {"holdout": holdout}
     if oot_frame is not None:
         models.metrics["oot"] = _evaluate(models, oot_frame, target)
     frames = [train_frame] + ([oot_frame] if oot_frame is not None else [])

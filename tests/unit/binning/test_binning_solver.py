@@ -68,3 +68,28 @@ def test_max_bins_and_min_count_are_respected() -> None:
     starts = np.r_[0, ends[:-1] + 1]
     sizes = [g[s:e + 1].sum() + b[s:e + 1].sum() for s, e in zip(starts, ends, strict=True)]
     assert len(ends) <= 4 and min(sizes) >= 250
+
+
+def test_auto_direction_finds_a_valley_only_when_the_data_demand_it() -> None:
+    from benne.binning import MonotoneBinner
+
+    rng = np.random.default_rng(4)
+    n = 30_000
+    x = rng.uniform(-3, 3, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.8 * x**2 - 3)))).astype(int)   # risky at both ends
+    b = MonotoneBinner("auto", max_prebins=60).fit(x, y)
+    assert b.direction_ == "valley"
+    rate = b.table().query("kind == 'regular'")["bad_rate"].to_numpy()
+    turn = int(np.argmin(rate))
+    assert 0 < turn < rate.size - 1
+    assert np.all(np.diff(rate[:turn + 1]) < 0) and np.all(np.diff(rate[turn:]) > 0)
+    monotone = MonotoneBinner("auto", max_prebins=60, turns=False).fit(x, y)
+    assert monotone.direction_ in ("increasing", "decreasing") and b.iv_ > 2 * monotone.iv_
+    # a monotone relation stays monotone
+    y2 = (rng.random(n) < 1 / (1 + np.exp(-(0.8 * x - 2)))).astype(int)
+    assert MonotoneBinner("auto", max_prebins=60).fit(x, y2).direction_ == "increasing"
+    # the exact solver: peak on counts shaped like a peak
+    g = np.array([90, 80, 60, 50, 70, 85, 95], dtype=float)
+    bb = np.array([10, 20, 40, 50, 30, 15, 5], dtype=float)
+    ends, iv = monotone_merge(g, bb, trend="peak", min_count=1, max_bins=7)
+    assert iv > 0 and ends[-1] == 6

@@ -95,3 +95,49 @@ def test_train_with_a_column_dictionary_writes_its_texts(work: Path) -> None:
     # --columns describes a flat table only
     assert main(["train", "--db", str(work / "x.duckdb"), "--as-of", "2024-01-01",
                  "--columns", str(work / "columns.toml"), "--out", str(work / "y")]) == 2
+
+
+def test_train_lists_ids_protected_empty_and_constant_columns(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    frame = synthetic_frame(1500, seed=3)
+    rng = np.random.default_rng(3)
+    frame["loan_ref"] = rng.permutation(len(frame)) + 10_000      # unique integers: an id
+    frame["branch"] = frame["person_id"].str[-3:]                  # varies, not an id
+    frame["age"] = rng.integers(18, 80, len(frame))
+    frame["flag"] = 1
+    frame["empty"] = np.nan
+    frame["as_of"] = "2024-10-01"
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    assert main(["--json", "train", "--table", str(tmp_path / "t.csv"), "--target", "bad",
+                 "--no-challenger", "--out", str(tmp_path / "m")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    excluded = summary["excluded"]
+    assert "identifier" in excluded["person_id"] and "identifier" in excluded["loan_ref"]
+    assert "identifier" in excluded["as_of"]
+    assert "protected" in excluded["age"] and "--allow-protected" in excluded["age"]
+    assert excluded["flag"].startswith("constant") and excluded["empty"].startswith("empty")
+    assert "branch" not in excluded
+    used = set(summary["features"])
+    assert not used & set(excluded)
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert manifest["excluded_columns"] == excluded
+    # the human summary lists them too
+    assert main(["train", "--table", str(tmp_path / "t.csv"), "--target", "bad",
+                 "--no-challenger", "--out", str(tmp_path / "m2")]) == 0
+    text = capsys.readouterr().out
+    assert "left out" in text and "loan_ref" in text and "age" in text
+
+
+def test_score_without_a_model_column_names_it(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if not (work / "m").exists():
+        main(["train", "--table", str(work / "table.csv"), "--target", "bad", "--exclude",
+              "person_id", "--out", str(work / "m")])
+    frame = pd.read_csv(work / "table.csv").drop(columns=["credit__worst_dpd_365d"])
+    frame.to_parquet(work / "short.parquet", index=False)
+    capsys.readouterr()
+    assert main(["score", "--model", str(work / "m"), "--input", str(work / "short.parquet"),
+                 "--out", str(work / "x.parquet")]) == 2
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert "credit__worst_dpd_365d" in last and last.startswith("error: ")

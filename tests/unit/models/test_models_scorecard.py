@@ -83,3 +83,20 @@ def test_bad_target_names_row_and_field(frame) -> None:
         train_scorecard(frame, "default", META)
     with pytest.raises(InputError, match="--exclude"):
         train_scorecard(frame, "bad", META, settings=TrainSettings(exclude=("nope",)))
+
+
+def test_select_columns_flags_an_identifier_per_person() -> None:
+    from benne.models import TrainSettings
+    from benne.models.data import select_columns
+
+    rng = np.random.default_rng(0)
+    people = np.repeat(np.arange(200), 3)
+    frame = pd.DataFrame({
+        "customer_id": people,
+        "member_no": people * 7 + 1000,              # one per person: an identifier
+        "visits": rng.integers(0, 5, people.size),   # varies within a person: a feature
+        "bad": rng.integers(0, 2, people.size),
+    })
+    names, _, _, skipped = select_columns(frame, "bad", None, TrainSettings())
+    assert names == ["visits"]
+    assert "customer_id" in skipped and "one value per customer_id" in skipped["member_no"]
