@@ -25,7 +25,8 @@ import pandas as pd
 from benne.features.registry import feature_meta
 from benne.ingest import ingest_mapping
 from benne.models import TrainSettings, save_model, train_models
-from benne.models.training import frames_from_store
+from benne.pipeline import frames_from_store
+from benne.pipeline.frames import KEY_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 TRAIN_AS_OF, TEST_AS_OF = dt.date(2018, 1, 1), dt.date(2019, 1, 1)
@@ -55,7 +56,7 @@ def main() -> None:
     test = test[~profile_part(test)]
     print(f"training rows {len(train)} (bad {train['bad'].mean():.2%}), "
           f"test rows {len(test)} (bad {test['bad'].mean():.2%})")
-    settings = TrainSettings(exclude=("person_id", "as_of"), seed=7)
+    settings = TrainSettings(exclude=KEY_COLUMNS, seed=7)  # ids, dates and segment columns
     models = train_models(train, "bad", feature_meta(store), oot_frame=test, settings=settings)
     save_model(models, args.workdir / "model",
                manifest_extra={"training_window": {"train_as_of": str(TRAIN_AS_OF),

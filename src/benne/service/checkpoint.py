@@ -133,11 +133,17 @@ def _check_name(name: str, where: str) -> str:
 
 
 def _b64(text: str, where: str, what: str) -> bytes:
+    """Strict base64: only the canonical encoding of the bytes is accepted, so the unused low
+    bits of the last character cannot be changed without notice (a flipped bit there would
+    otherwise decode to the same bytes)."""
     try:
-        return base64.b64decode(text, validate=True)
+        raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise InputError(f"the {what} is not base64: {text[:60]!r}", where=where,
-                         fix="pass the file exactly as benne wrote it") from None
+        raw = None
+    if raw is None or base64.b64encode(raw).decode("ascii") != text:
+        raise InputError(f"the {what} is not canonical base64: {text[:60]!r}", where=where,
+                         fix="pass the file exactly as benne wrote it")
+    return raw
 
 
 def parse_verifier(text: str, where: str = "verifier key") -> Verifier:
