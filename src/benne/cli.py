@@ -101,7 +101,20 @@ def _usage_line(exc: click.UsageError) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns (and exits with) the exit code."""
     args, flags = _split_global(list(sys.argv[1:] if argv is None else argv))
+    before = console.mode()
+    saved = {"quiet": before.quiet, "json": before.json, "debug": before.debug}
     console.set_mode(**flags)
+    code = 0
+    try:
+        code = _run(args, flags)
+    finally:
+        console.set_mode(**saved)  # an in-process call leaves the caller's output mode as it was
+    if argv is None:
+        sys.exit(code)
+    return code
+
+
+def _run(args: list[str], flags: dict[str, bool]) -> int:
     code = 0
     try:
         _register_all()
@@ -131,8 +144,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             "run again with --debug for the traceback\n"
         )
         code = 1
-    if argv is None:
-        sys.exit(code)
     return code
 
 

@@ -24,6 +24,7 @@ from benne.store.snapshot import publish_people, snapshot_path
 
 __all__ = [
     "SCHEMA_VERSION",
+    "connect_error",
     "BOOKKEEPING_TABLES",
     "current_version",
     "dispute_holds_in",
@@ -92,6 +93,17 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
     return version
 
 
+def connect_error(path: Path, exc: duckdb.Error) -> InputError | StoreError:
+    """The error for a store DuckDB could not open: a file that is not a DuckDB database is the
+    user's input; anything else (a lock held by another process) is the store's."""
+    first = str(exc).splitlines()[0]
+    if "not a valid DuckDB database" in first:
+        return InputError(f"{path} is not a DuckDB store", where=str(path),
+                          fix="give the store file written by `benne ingest` or `benne demo`")
+    return StoreError(f"cannot open the store {path}: {first}",
+                      fix="check the path, and that no other process is writing to it")
+
+
 def open_store(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating when writable) and migrate the store at ``path``.
 
@@ -105,15 +117,7 @@ def open_store(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyC
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
-        first = str(exc).splitlines()[0]
-        if "not a valid DuckDB database" in first:
-            raise InputError(f"{path} is not a DuckDB store", where=str(path),
-                             fix="give the store file written by `benne ingest` or "
-                                 "`benne demo`") from None
-        raise StoreError(
-            f"cannot open the store {path}: {first}",
-            fix="check the path, and that no other process is writing to it",
-        ) from None
+        raise connect_error(path, exc) from None
     if read_only:
         version = current_version(con)
         if version != SCHEMA_VERSION:
@@ -250,9 +254,7 @@ def dispute_holds_in(store: Path | str) -> set[tuple[str, str, str]]:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        raise StoreError(f"cannot open the store {path}: {str(exc).splitlines()[0]}",
-                         fix="check the path, and that no other process is writing to it"
-                         ) from None
+        raise connect_error(path, exc) from None
     try:
         if not _first(con, "SELECT count(*) FROM information_schema.tables "
                            "WHERE table_name = 'excluded_records' AND table_schema = 'main'"):
