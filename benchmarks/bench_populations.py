@@ -249,7 +249,9 @@ def render(results: dict[str, dict[str, Any]], sizes: dict[str, tuple[int, float
              "(1 = calibrated). Paired differences are benne − peer with a 95% corrected "
              "resampled-t interval (▲/▼: the interval excludes 0). benne fits what "
              "`benne train --table` fits, on every column as the peers do (protected ones "
-             "allowed); the row \"protected left out\" is `benne train`'s default.", ""]
+             "allowed); the row \"protected left out\" is `benne train`'s default. The "
+             "scorecard's defaults (the ridge penalty scaled to the smaller class) were chosen "
+             "by rank across these sets (docs/models.md).", ""]
     ranks: dict[str, list[float]] = {}
     for name, res in results.items():
         n, rate = sizes[name]
@@ -264,13 +266,15 @@ def render(results: dict[str, dict[str, Any]], sizes: dict[str, tuple[int, float
             ranks.setdefault(k, []).append(rank[k])
         for k, v in res.items():
             if isinstance(v, str):
-                lines.append(f"| {k} | - | - | - | - | - | failed: {v[:90]} |")
+                why = " ".join(v.split())[:90].replace("|", "/")
+                lines.append(f"| {k} | - | - | - | - | - | failed: {why} |")
                 continue
             sd = float(np.std([r["auc"] for r in v], ddof=1)) if len(v) > 1 else 0.0
             bold = f"**{k}**" if k.startswith("benne") else k
             lines.append(f"| {bold} | {_mean(v, 'auc'):.4f} ± {sd:.4f} | {_mean(v, 'ks'):.3f} | "
                          f"{_mean(v, 'logloss'):.4f} | {_mean(v, 'slope'):.2f} | "
-                         f"{_mean(v, 'fit_s'):.2f} | {rank.get(k, float('nan')):.0f} |")
+                         f"{_mean(v, 'fit_s'):.2f} | {rank[k]:.0f} |" if k in rank else
+                         f"{_mean(v, 'fit_s'):.2f} | - |")
         lines += ["", "| benne − peer | AUC | log-loss |", "|---|---|---|"]
         sc, ch = ok.get("benne scorecard"), ok.get("benne challenger")
         for peer in SCORECARD_PEERS:

