@@ -56,7 +56,8 @@ def main() -> None:
     test = test[~profile_part(test)]
     print(f"training rows {len(train)} (bad {train['bad'].mean():.2%}), "
           f"test rows {len(test)} (bad {test['bad'].mean():.2%})")
-    settings = TrainSettings(exclude=KEY_COLUMNS, seed=7)  # ids, dates and segment columns
+    keys = tuple(c for c in KEY_COLUMNS if c in train.columns)  # ids, dates, segment
+    settings = TrainSettings(exclude=keys, seed=7)
     models = train_models(train, "bad", feature_meta(store), oot_frame=test, settings=settings)
     save_model(models, args.workdir / "model",
                manifest_extra={"training_window": {"train_as_of": str(TRAIN_AS_OF),
