@@ -63,43 +63,43 @@ def test_every_read_consent_change_and_dispute_is_a_leaf(world: World) -> None:
 def test_a_changed_row_is_found_by_verify(world: World) -> None:
     _events(world)
     _execute(world.database_url,
-             "UPDATE audit_log SET detail = :d WHERE seq = 4",
+             "UPDATE audit_log SET detail = :d WHERE seq = 7",
              d=json.dumps({"outcome": "refused"}))
     report = verify_audit(world.database_url)
-    assert not report.ok and report.first_broken_seq == 4 and report.count == 3
+    assert not report.ok and report.first_broken_seq == 7 and report.count == 6
 
 
 def test_a_row_with_a_new_leaf_hash_breaks_the_tree(world: World) -> None:
     _events(world)
     _execute(world.database_url,
-             "UPDATE audit_log SET person_id = 'P9', leaf_hash = :h WHERE seq = 3", h="f" * 64)
+             "UPDATE audit_log SET person_id = 'P9', leaf_hash = :h WHERE seq = 6", h="f" * 64)
     report = verify_audit(world.database_url)
-    assert not report.ok and report.first_broken_seq == 3 and report.count == 2
+    assert not report.ok and report.first_broken_seq == 6 and report.count == 5
 
 
 def test_a_row_added_by_hand_is_found_by_verify(world: World) -> None:
     _events(world)
     _execute(world.database_url,
              "INSERT INTO audit_log (seq, at, actor, action, person_id, detail, leaf_hash, nodes)"
-             " VALUES (8, :at, 'person', 'consent.grant', 'P1', '{}', :h, '')",
+             " VALUES (11, :at, 'person', 'consent.grant', 'P1', '{}', :h, '')",
              at=datetime(2024, 7, 1, 12), h="0" * 64)
     report = verify_audit(world.database_url)
-    assert not report.ok and report.first_broken_seq == 8 and report.count == 7
+    assert not report.ok and report.first_broken_seq == 11 and report.count == 10
 
 
 def test_a_removed_row_is_found_by_verify(world: World) -> None:
     _events(world)
-    _execute(world.database_url, "DELETE FROM audit_log WHERE seq = 5")
+    _execute(world.database_url, "DELETE FROM audit_log WHERE seq = 8")
     report = verify_audit(world.database_url)
-    assert not report.ok and report.first_broken_seq == 5 and "missing" in (report.reason or "")
+    assert not report.ok and report.first_broken_seq == 8 and "missing" in (report.reason or "")
 
 
 def test_rows_cut_off_the_end_are_found_by_verify(world: World) -> None:
     _events(world)
-    _execute(world.database_url, "DELETE FROM audit_log WHERE seq >= 6")
+    _execute(world.database_url, "DELETE FROM audit_log WHERE seq >= 9")
     report = verify_audit(world.database_url)
-    assert not report.ok and report.first_broken_seq == 6 and report.count == 5
-    assert report.reason == "the log holds 5 entries but its head records 7"
+    assert not report.ok and report.first_broken_seq == 9 and report.count == 8
+    assert report.reason == "the log holds 8 entries but its head records 10"
 
 
 def test_admin_endpoint_reports_the_break(world: World) -> None:
@@ -179,14 +179,14 @@ def test_consent_rows_changed_by_hand_are_found_by_verify(world: World) -> None:
              i=consent_id)
     report = verify_audit(world.database_url)
     assert not report.ok and report.reason == (
-        f"consent {consent_id} was revoked by entry 4 but is live again in the consents table")
+        f"consent {consent_id} was revoked by entry 7 but is live again in the consents table")
     _execute(world.database_url, "UPDATE consents SET revoked_at = :t WHERE id = :i",
              t=world.clock.now, i=consent_id)
     assert verify_audit(world.database_url).ok
     _execute(world.database_url, "UPDATE consents SET purpose = 'rental' WHERE id = :i", i=other)
     report = verify_audit(world.database_url)
     assert not report.ok and report.reason == (
-        f"consent {other} differs from its consent.grant entry 5: it was changed by hand")
+        f"consent {other} differs from its consent.grant entry 8: it was changed by hand")
     _execute(world.database_url, "UPDATE consents SET purpose = 'credit' WHERE id = :i", i=other)
     _execute(world.database_url,
              "INSERT INTO consents (id, person_id, partner_id, purpose, created_at) "
@@ -207,7 +207,7 @@ def test_access_log_entries_carry_inclusion_proofs(world: World) -> None:
     assert [e["outcome"] for e in log] == ["refused", "granted"]
     for entry in log:
         proof = entry["inclusion"]
-        assert proof["tree_size"] == report.count == 6 and proof["root"] == report.root.hex()
+        assert proof["tree_size"] == report.count == 9 and proof["root"] == report.root.hex()
         assert proof["leaf_index"] == proof["seq"] - 1
         leaf = proof["leaf"].encode("utf-8")
         assert hashlib.sha256(b"\x00" + leaf).hexdigest() == proof["leaf_hash"]
@@ -217,7 +217,7 @@ def test_access_log_entries_carry_inclusion_proofs(world: World) -> None:
                                                             proof["proof"]],
                                        bytes.fromhex(proof["root"]))
     data = world.client.get("/v1/me/data", headers=world.person("P1")).json()
-    assert [e["inclusion"]["seq"] for e in data["access_log"]] == [5, 4]
+    assert [e["inclusion"]["seq"] for e in data["access_log"]] == [8, 7]
 
 
 def test_consent_changes_are_leaves_with_proofs(world: World) -> None:
@@ -229,7 +229,7 @@ def test_consent_changes_are_leaves_with_proofs(world: World) -> None:
     try:
         with session_scope(make_sessionmaker(engine)) as session:
             head = audit.tree_head(session)
-            for seq, action in ((3, "consent.grant"), (4, "consent.revoke")):
+            for seq, action in ((6, "consent.grant"), (7, "consent.revoke")):
                 proof = audit.inclusion_proof(session, seq)
                 assert json.loads(proof.leaf)["action"] == action
                 assert consent_id in json.loads(proof.leaf)["detail"]
@@ -252,8 +252,8 @@ def test_the_quick_start_check_reads_the_head_against_the_stored_tree(world: Wor
         finally:
             engine.dispose()
 
-    assert check().ok and check().count == 7
+    assert check().ok and check().count == 10
     _execute(world.database_url, "UPDATE audit_head SET hash = :h", h="f" * 64)
     assert check().reason == "the head's root hash is not the root of the tree"
-    _execute(world.database_url, "DELETE FROM audit_log WHERE seq = 7")
-    assert check().reason == "the log ends at entry 6 but its head records 7"
+    _execute(world.database_url, "DELETE FROM audit_log WHERE seq = 10")
+    assert check().reason == "the log ends at entry 9 but its head records 10"

@@ -30,7 +30,10 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def logged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[tuple[World, Path]]:
-    """A world with a checkpoint signed after 9 entries, and 3 entries appended since."""
+    """A world with a checkpoint signed after 12 entries, and 3 entries appended since.
+
+    The first five entries come from the fixture's credentials: two partners, three tokens.
+    """
     for world in make_world(f"sqlite:///{tmp_path / 'service.sqlite'}", tmp_path):
         consent_id = world.grant("P1", "acme")
         for minutes in (1, 2):
@@ -43,7 +46,7 @@ def logged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[tuple
         checkpoint = tmp_path / "checkpoint.txt"
         code, out, _ = run(capsys, "audit", "checkpoint", "--out", str(checkpoint),
                            "--db", world.database_url)
-        assert code == 0 and "signed checkpoint of 9 entries" in out
+        assert code == 0 and "signed checkpoint of 12 entries" in out
         world.clock.advance(hours=1)
         world.read("acme", "P1")
         world.read("other", "P2")
@@ -52,10 +55,10 @@ def logged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[tuple
 
 
 def _truncate(rows: list[Row]) -> list[Row]:
-    return rows[:6]
+    return rows[:9]
 
 
-# What the log loses when it is cut to 6 entries, the attacker also removes from the consents
+# What the log loses when it is cut to 9 entries, the attacker also removes from the consents
 # (verify checks every consent row against its entries): P1's revocation, the later grants.
 _TRUNCATE_CONSENTS = ["DELETE FROM consents WHERE person_id = 'P2' OR purpose = 'rental'",
                       "UPDATE consents SET revoked_at = NULL"]
@@ -79,23 +82,23 @@ def _forge_append(rows: list[Row]) -> list[Row]:
 
 
 def _forge_insert(rows: list[Row]) -> list[Row]:
-    forged = {**rows[3], "actor": "partner:forged"}
-    return [*rows[:3], forged, *rows[3:]]
+    forged = {**rows[6], "actor": "partner:forged"}
+    return [*rows[:6], forged, *rows[6:]]
 
 
 def _reorder(rows: list[Row]) -> list[Row]:
-    rows[3], rows[4] = rows[4], rows[3]
+    rows[6], rows[7] = rows[7], rows[6]
     return rows
 
 
 def _delete(rows: list[Row]) -> list[Row]:
-    return [*rows[:4], *rows[5:]]
+    return [*rows[:7], *rows[8:]]
 
 
 ATTACKS: dict[str, tuple[Callable[[list[Row]], list[Row]], str]] = {
-    "truncate": (_truncate, "BROKEN: the log holds 6 entries but the checkpoint signed "),
+    "truncate": (_truncate, "BROKEN: the log holds 9 entries but the checkpoint signed "),
     "edit-and-recompute": (_edit, "BROKEN: the log does not extend the checkpoint signed "),
-    "forge-append": (_forge_append, "BROKEN: entry 13 is dated "),
+    "forge-append": (_forge_append, "BROKEN: entry 16 is dated "),
     "forge-insert": (_forge_insert, "BROKEN: the log does not extend the checkpoint signed "),
     "reorder": (_reorder, "BROKEN: the log does not extend the checkpoint signed "),
     "delete": (_delete, "BROKEN: the log does not extend the checkpoint signed "),
@@ -109,7 +112,7 @@ def test_an_untouched_log_extends_its_checkpoint(
     code, out, err = run(capsys, "audit", "verify", "--against", str(checkpoint),
                          "--db", world.database_url)
     assert (code, err) == (0, "")
-    assert out.startswith("OK: the log of 12 entries extends the checkpoint of 9 entries signed ")
+    assert out.startswith("OK: the log of 15 entries extends the checkpoint of 12 entries signed ")
 
 
 @pytest.mark.parametrize("attack", list(ATTACKS))
@@ -145,7 +148,7 @@ def test_messages_name_the_removed_entries_exactly(
     rewrite(world.database_url, _truncate)
     _, out, _ = run(capsys, "audit", "verify", "--against", str(checkpoint),
                     "--db", world.database_url)
-    assert out.strip().endswith("has 9: entries 7 to 9 were removed")
+    assert out.strip().endswith("has 12: entries 10 to 12 were removed")
     _, out, _ = run(capsys, "audit", "verify", "--db", world.database_url)
     assert out.startswith("BROKEN: consent cs_")  # the consents still say what was cut
 
@@ -158,7 +161,7 @@ def test_the_service_keeps_appending_after_a_rewrite(
     rewrite(world.database_url, _delete)
     assert world.read("acme", "P1").status_code == 403  # type: ignore[attr-defined]
     code, out, _ = run(capsys, "--json", "audit", "verify", "--db", world.database_url)
-    assert code == 0 and json.loads(out)["count"] == 12
+    assert code == 0 and json.loads(out)["count"] == 15
 
 
 def test_a_row_changed_without_recomputing_is_named_by_plain_verify(
@@ -168,23 +171,23 @@ def test_a_row_changed_without_recomputing_is_named_by_plain_verify(
 
     world, checkpoint = logged
     con = sqlite3.connect(world.database_url.removeprefix("sqlite:///"))
-    con.execute("UPDATE audit_log SET actor = 'admin' WHERE seq = 5")
+    con.execute("UPDATE audit_log SET actor = 'admin' WHERE seq = 8")
     con.commit()
     con.close()
     for extra in ([], ["--against", str(checkpoint)]):
         code, out, _ = run(capsys, "audit", "verify", *extra, "--db", world.database_url)
         assert code == 1
-        assert out == ("BROKEN: entry 5 does not match its leaf hash: its content was changed "
+        assert out == ("BROKEN: entry 8 does not match its leaf hash: its content was changed "
                        "after it was written\n")
 
 
 def test_a_checkpoint_larger_than_a_truncated_and_refilled_log_still_fails(
     logged: tuple[World, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Cut the log back to 3 entries, then let the service write 10 more: the size is back
-    above the checkpoint's, but its first 9 entries are not the ones signed."""
+    """Cut the log back to 6 entries, then let the service write 10 more: the size is back
+    above the checkpoint's, but its first 12 entries are not the ones signed."""
     world, checkpoint = logged
-    rewrite(world.database_url, lambda rows: rows[:3])
+    rewrite(world.database_url, lambda rows: rows[:6])
     for _ in range(10):
         world.read("acme", "P1")
     code, out, _ = run(capsys, "audit", "verify", "--against", str(checkpoint),
@@ -204,6 +207,6 @@ def test_a_repeated_consent_entry_is_named_even_when_dated_after_the_checkpoint(
     rewrite(world.database_url, repeat_grant)
     for extra in ([], ["--against", str(checkpoint)]):
         code, out, _ = run(capsys, "audit", "verify", *extra, "--db", world.database_url)
-        assert code == 1 and out.startswith("BROKEN: entry 13 repeats the consent.grant of "
+        assert code == 1 and out.startswith("BROKEN: entry 16 repeats the consent.grant of "
                                             "consent cs_") and out.endswith(
-            "(entry 3): one of them was forged\n")
+            "(entry 6): one of them was forged\n")

@@ -63,7 +63,7 @@ def test_a_witness_accepts_growth_and_catches_a_rewrite(sqlite_world: World,
     assert state.read_text() == kept  # a failed check keeps the last good checkpoint
 
     rewrite(world.database_url, lambda rows: rows[:2])
-    with pytest.raises(checkpoint.LogRewrittenError, match="fewer than the 4 of the checkpoint"):
+    with pytest.raises(checkpoint.LogRewrittenError, match="fewer than the 7 of the checkpoint"):
         checkpoint.witness(world.client, BASE, verifier, state)
 
 
