@@ -35,7 +35,7 @@ def test_round_trip_scores_identically(trained, frame, tmp_path: Path) -> None:
                            score_frame(loaded, frame, challenger=ch))
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["population"] == "test"
-    assert manifest["scale"] == {"base_points": 600.0, "base_odds": 10.0, "pdo": 28.0,
+    assert manifest["scale"] == {"base_points": 600.0, "base_odds": 10.0, "pdo": 20.0,
                                  "min": 350, "max": 950}
     assert {"numpy", "pandas", "scikit-learn", "lightgbm"} <= set(manifest["package_versions"])
     assert len(manifest["data_fingerprint"]) == 64

@@ -32,15 +32,15 @@ def test_band_pd_ranges_are_contiguous_and_follow_the_map() -> None:
         # a PD inside the band's range scores inside the band's scores
         mid = np.sqrt(max(r["pd_low"], 1e-6) * min(r["pd_high"], 0.97))
         assert r["low"] <= int(scale.from_pd(np.array([mid]))[0]) <= r["high"]
-    # the documented table: good is 2.8 %-9.1 %, the floor 98 %
+    # the documented table: good is 1.7 %-9.1 %, the floor 99.8 %
     good = rows[2]
-    assert good["pd_low"] == pytest.approx(0.0282, abs=5e-4)
+    assert good["pd_low"] == pytest.approx(0.0174, abs=5e-4)
     assert good["pd_high"] == pytest.approx(0.0909, abs=5e-4)
-    assert scale.pd_at(350) == pytest.approx(0.98, abs=1e-3)
+    assert scale.pd_at(350) == pytest.approx(0.998, abs=1e-3)
 
 
 def test_score_is_one_monotone_map_of_pd() -> None:
-    p = np.linspace(1e-5, 1 - 1e-5, 5001)
+    p = np.concatenate([[1e-7], np.linspace(1e-5, 1 - 1e-5, 5001)])
     s = Scale().from_pd(p)
     assert (np.diff(s) <= 0).all()
     assert s[0] == 950 and s[-1] == 350
