@@ -150,6 +150,7 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
         app.state.pools = {"partner": anyio.CapacityLimiter(PARTNER_THREADS),
                            "person": anyio.CapacityLimiter(PERSON_THREADS)}
         app.state.reasons = load_reason_catalogue(settings.model_dir)
+        app.state.population_cache = {}  # the latest run's spread (routes.notices)
         with session_scope(app.state.sessions) as session:
             head = audit.check_head(session)
         if not head.ok:

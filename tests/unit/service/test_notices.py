@@ -6,8 +6,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from benne.service import load_scores
-from tests.unit.service.conftest import World
+import json
+
+from sqlalchemy import text
+
+from benne.service import load_scores, verify_audit
+from benne.service.db import make_engine
+from tests.unit.service.conftest import World, make_world
 from tests.unit.service.factory import score_row
 
 
@@ -39,6 +44,38 @@ def test_notice_without_consent_is_refused_like_the_score_and_logged(world: Worl
     assert _notice(world, "P2").status_code == 403       # another purpose
     r = world.client.get("/v1/me/notices", headers=world.person("P2"))
     assert r.status_code == 200 and r.json() == []      # refused notices carry no notice
+
+
+def test_a_refused_notice_about_an_unknown_id_logs_only_a_digest_of_it(world: World) -> None:
+    made_up = "someone-the-partner-made-up"
+    assert _notice(world, made_up).status_code == 403
+    assert _notice(world, "P2").status_code == 403
+    engine = make_engine(world.database_url)
+    with engine.connect() as con:
+        rows = con.execute(text("SELECT person_id, detail FROM audit_log "
+                                "WHERE action = 'notice.sent' ORDER BY seq")).fetchall()
+    engine.dispose()
+    (unknown_id, unknown), (known_id, known) = rows
+    assert unknown_id is None and made_up not in unknown
+    assert len(json.loads(unknown)["asked_for"]) == 16
+    assert known_id == "P2" and "asked_for" not in json.loads(known)
+    assert verify_audit(world.database_url).ok
+
+
+def test_notice_routes_are_rate_limited(tmp_path: Path) -> None:
+    gen = make_world(f"sqlite:///{tmp_path / 's.sqlite'}", tmp_path, rate_limit_per_minute=12,
+                     person_rate_limit_per_minute=12)  # bursts of two
+    world = next(gen)
+    try:
+        world.grant("P1", "acme")
+        assert [_notice(world, "P1").status_code for _ in range(3)] == [200, 200, 429]
+        for person, path in (("P2", "/v1/me/notices"), ("P3", "/v1/population")):
+            got = [world.client.get(path, headers=world.person(person)) for _ in range(3)]
+            assert [r.status_code for r in got] == [200, 200, 429], path
+            assert got[-1].json()["error"] == "rate_limited"
+            assert int(got[-1].headers["Retry-After"]) >= 1
+    finally:
+        gen.close()
 
 
 def test_the_person_sees_every_notice_sent_about_them(world: World) -> None:

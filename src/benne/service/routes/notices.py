@@ -13,6 +13,11 @@ it.
 ``GET /v1/population`` gives, for the latest scoring run, the spread of the score and of each
 dimension (10th, 25th, 50th, 75th and 90th percentiles): the person's page draws each of their
 dimensions against it.
+
+The routes work as the partner read and the person's routes do (:mod:`benne.service.deps`):
+``async``, with one transaction in the partner or the person thread pool, under the partner's
+or the token's rate limit. A refused notice is logged in the same bounded form as a refused
+read (:func:`benne.service.routes.partner.logged_person`).
 """
 
 from __future__ import annotations
@@ -37,11 +42,13 @@ from benne.service.deps import (
     PartnerKey,
     PersonCredentials,
     SettingsDep,
+    in_thread,
     partner_of,
     person_of,
     transaction,
     write_connection,
 )
+from benne.service.routes.partner import logged_person
 from benne.service.schemas import NoticeOut, PopulationOut, Purpose, error_responses
 
 __all__ = ["NOTICE_ACTION", "router"]
@@ -88,9 +95,9 @@ def _notice(run: dict[str, Any], *, partner_id: str, partner_name: str | None, p
 @router.get(
     "/scores/{person_id}/notice",
     response_model=NoticeOut,
-    responses=error_responses(401, 403, 404, 413, 422, 429),
+    responses=error_responses(401, 403, 404, 413, 422, 429, 503),
 )
-def send_notice(
+async def send_notice(
     person_id: PersonId,
     purpose: Annotated[Purpose, Query(description="The purpose the score was read for.")],
     request: Request,
@@ -99,12 +106,17 @@ def send_notice(
     settings: SettingsDep,
 ) -> NoticeOut:
     """The adverse-action notice for a person who consented to this partner and purpose."""
-    now = clock()
-    with write_connection(request) as conn:
-        answer = _send(request, conn, key, person_id, purpose, now, settings)
+    answer = await in_thread(request, "partner", _transaction, request, key, person_id, purpose,
+                             clock(), settings)
     if isinstance(answer, ConsentRequiredError):
         raise answer  # after the commit: the refusal stays in the audit log
     return answer
+
+
+def _transaction(request: Request, key: str | None, person_id: str, purpose: str,
+                 now: datetime, settings: Settings) -> NoticeOut | ConsentRequiredError:
+    with write_connection(request) as conn:
+        return _send(request, conn, key, person_id, purpose, now, settings)
 
 
 def _send(request: Request, conn: Connection, key: str | None, person_id: str, purpose: str,
@@ -121,7 +133,7 @@ def _send(request: Request, conn: Connection, key: str | None, person_id: str, p
                          now=now, settings=settings)
         detail["notice"] = notice
     seq = audit.append(conn, at=now, actor=f"partner:{partner_id}", action=NOTICE_ACTION,
-                       person_id=person_id, detail=detail)
+                       person_id=logged_person(conn, person_id, live, detail), detail=detail)
     if live is None:
         return ConsentRequiredError(
             "this person has not given you a live consent for this purpose",
@@ -134,17 +146,23 @@ def _send(request: Request, conn: Connection, key: str | None, person_id: str, p
 
 
 @router.get("/me/notices", response_model=list[NoticeOut], tags=["person"],
-            responses=error_responses(401))
-def my_notices(request: Request, auth: PersonCredentials) -> list[NoticeOut]:
+            responses=error_responses(401, 413, 422, 429, 503))
+async def my_notices(request: Request, auth: PersonCredentials,
+                     clock: ClockDep) -> list[NoticeOut]:
     """Every adverse-action notice sent about you, newest first, exactly as sent."""
-    with transaction(request) as session:
-        person_id = person_of(session, auth)
-        stmt = (select(AuditEntry.seq, AuditEntry.detail)
-                .where(AuditEntry.person_id == person_id, AuditEntry.action == NOTICE_ACTION)
-                .order_by(AuditEntry.seq.desc()))
-        rows = session.execute(stmt).all()
+    now = clock()
+
+    def run() -> list[tuple[int, str]]:
+        with transaction(request) as session:
+            person_id = person_of(request, session, auth, now)
+            stmt = (select(AuditEntry.seq, AuditEntry.detail)
+                    .where(AuditEntry.person_id == person_id,
+                           AuditEntry.action == NOTICE_ACTION)
+                    .order_by(AuditEntry.seq.desc()))
+            return [(int(seq), detail) for seq, detail in session.execute(stmt)]
+
     out = []
-    for seq, detail in rows:
+    for seq, detail in await in_thread(request, "person", run):
         notice = json.loads(detail).get("notice")
         if notice:
             out.append(NoticeOut(notice_id=seq, **notice))
@@ -152,25 +170,33 @@ def my_notices(request: Request, auth: PersonCredentials) -> list[NoticeOut]:
 
 
 @router.get("/population", response_model=PopulationOut, tags=["person"],
-            responses=error_responses(401, 404))
-def population(request: Request, auth: PersonCredentials) -> PopulationOut:
+            responses=error_responses(401, 404, 413, 422, 429, 503))
+async def population(request: Request, auth: PersonCredentials,
+                     clock: ClockDep) -> PopulationOut:
     """The spread of the score and of each dimension in the latest scoring run."""
-    with transaction(request) as session:
-        person_of(session, auth)
-        latest = session.execute(select(func.max(Score.as_of))).scalar()
-        if latest is None:
-            raise NotFoundError("no scores are held yet", fix="check again after the next run")
-        count = session.execute(select(func.count()).where(Score.as_of == latest)).scalar()
-        cache = getattr(request.app.state, "population_cache", None)
-        if cache is None:
-            cache = request.app.state.population_cache = {}
-        key = (latest, count)
-        if key not in cache:
-            cols = [Score.score] + [getattr(Score, dimension_column(d)) for d in DIMENSIONS]
-            rows = session.execute(select(*cols).where(Score.as_of == latest)).all()
-            cache.clear()
-            cache[key] = _spread(rows, latest, int(count or 0))
-    return PopulationOut(**cache[key])
+    now = clock()
+
+    def run() -> dict[str, Any]:
+        with transaction(request) as session:
+            person_of(request, session, auth, now)
+            latest = session.execute(select(func.max(Score.as_of))).scalar()
+            if latest is None:
+                raise NotFoundError("no scores are held yet",
+                                    fix="check again after the next run")
+            count = session.execute(
+                select(func.count()).select_from(Score).where(Score.as_of == latest)).scalar()
+            key = (latest, int(count or 0))
+            cache: dict[Any, dict[str, Any]] = request.app.state.population_cache
+            spread = cache.get(key)
+            if spread is None:
+                cols = [Score.score] + [getattr(Score, dimension_column(d)) for d in DIMENSIONS]
+                rows = session.execute(select(*cols).where(Score.as_of == latest)).all()
+                spread = _spread(rows, latest, key[1])
+                cache.clear()  # one entry: the latest run's
+                cache[key] = spread
+            return spread
+
+    return PopulationOut(**await in_thread(request, "person", run))
 
 
 def _spread(rows: Sequence[Any], as_of: Any, count: int) -> dict[str, Any]:

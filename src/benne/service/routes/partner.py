@@ -28,7 +28,7 @@ from benne.service import audit, consent
 from benne.service.deps import ClockDep, PartnerKey, in_thread, partner_of, write_connection
 from benne.service.schemas import PartnerScoreOut, Purpose, error_responses
 
-__all__ = ["router"]
+__all__ = ["logged_person", "router"]
 
 router = APIRouter(prefix="/v1", tags=["partner"])
 
@@ -57,6 +57,19 @@ async def read_score(
     return Response(answer.model_dump_json(), media_type="application/json")
 
 
+def logged_person(conn: Connection, person_id: str, live: str | None,
+                  detail: dict[str, object]) -> str | None:
+    """The person id a partner's request is logged under, in bounded form.
+
+    A granted request, or a refused one about a person the service knows, keeps the id; a
+    refused one about an unknown id logs none and puts a short digest of it in ``detail``.
+    """
+    if live is None and not consent.known_person(conn, person_id):
+        detail["asked_for"] = hashlib.sha256(person_id.encode()).hexdigest()[:16]
+        return None
+    return person_id
+
+
 def _transaction(request: Request, key: str | None, person_id: str, purpose: str,
                  now: datetime) -> PartnerScoreOut | ConsentRequiredError:
     with write_connection(request) as conn:
@@ -70,12 +83,8 @@ def _read(request: Request, conn: Connection, key: str | None, person_id: str, p
                                      purpose=purpose, now=now)
     detail: dict[str, object] = {"partner_id": partner_id, "purpose": purpose,
                                  "consent_id": live, "outcome": "granted" if live else "refused"}
-    logged_id: str | None = person_id
-    if live is None and not consent.known_person(conn, person_id):
-        logged_id = None
-        detail["asked_for"] = hashlib.sha256(person_id.encode()).hexdigest()[:16]
     audit.append(conn, at=now, actor=f"partner:{partner_id}", action="score.read",
-                 person_id=logged_id, detail=detail)
+                 person_id=logged_person(conn, person_id, live, detail), detail=detail)
     if live is None:
         return ConsentRequiredError(
             "this person has not given you a live consent for this purpose",
