@@ -155,13 +155,15 @@ def test_person_routes_never_open_the_store_so_the_batch_can_always_write_it(
     assert 200 in statuses
 
     # Another process holds the store for writing: person routes still answer from the snapshot.
+    # A fresh token: the downloads above may have spent the budget of P1's first one.
+    fresh = {"Authorization": f"Bearer {issue_person_token(w.database_url, 'P1')}"}
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); "
                                "print('ready', flush=True); time.sleep(60)", str(w.store)],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        r = w.client.get("/v1/me/data", headers=w.person("P1"))
+        r = w.client.get("/v1/me/data", headers=fresh)
         assert r.status_code == 200, r.text
         assert [b["bill_id"] for b in r.json()["store"]["bills"]] == ["B1"]
         assert str(holder.pid) not in r.text and str(w.store) not in r.text
