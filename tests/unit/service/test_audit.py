@@ -257,3 +257,36 @@ def test_the_quick_start_check_reads_the_head_against_the_stored_tree(world: Wor
     assert check().reason == "the head's root hash is not the root of the tree"
     _execute(world.database_url, "DELETE FROM audit_log WHERE seq = 10")
     assert check().reason == "the log ends at entry 9 but its head records 10"
+
+
+def test_credential_changes_are_leaves_and_keep_the_consent_checks(world: World) -> None:
+    """Deleting a partner revokes its consents as the admin: verify still ties every consent
+    row to its entries, and the person's proofs are against the tree that holds them."""
+    from benne.service import change_partner, revoke_person_tokens
+
+    consent_id = world.grant("P1", "acme")
+    world.read("acme", "P1")
+    change_partner(world.database_url, world.partner_id("acme"), "delete")
+    assert revoke_person_tokens(world.database_url, person_id="P2") == 1
+    rows = _rows(world.database_url)
+    assert [(r["actor"], r["action"]) for r in rows[5:]] == [
+        ("person", "consent.grant"), (f"partner:{world.partner_id('acme')}", "score.read"),
+        ("admin", "consent.revoke"), ("admin", "partner.delete"), ("admin", "token.revoke")]
+    assert [r["person_id"] for r in rows[2:5]] == ["P1", "P2", "P3"]
+    assert all(world.tokens[p].split(".")[0] in r["detail"]
+               for p, r in zip(("P1", "P2", "P3"), rows[2:5], strict=True))
+    assert not any(t.split(".")[1] in r["detail"] for t in world.tokens.values() for r in rows)
+    report = verify_audit(world.database_url)
+    assert report.ok and report.count == 10
+    log = world.client.get("/v1/me/access-log", headers=world.person("P1")).json()
+    assert [e["inclusion"]["seq"] for e in log] == [7]
+    proof = log[0]["inclusion"]
+    assert proof["tree_size"] == 10 and proof["root"] == report.root.hex()
+    assert merkle.verify_inclusion(bytes.fromhex(proof["leaf_hash"]), proof["leaf_index"],
+                                   proof["tree_size"], [bytes.fromhex(p) for p in proof["proof"]],
+                                   bytes.fromhex(proof["root"]))
+    _execute(world.database_url, "UPDATE consents SET revoked_at = NULL WHERE id = :i",
+             i=consent_id)
+    report = verify_audit(world.database_url)
+    assert not report.ok and report.reason == (
+        f"consent {consent_id} was revoked by entry 8 but is live again in the consents table")
