@@ -7,7 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import text
 
 from benne.service import load_scores, verify_audit
@@ -76,6 +80,43 @@ def test_notice_routes_are_rate_limited(tmp_path: Path) -> None:
             assert int(got[-1].headers["Retry-After"]) >= 1
     finally:
         gen.close()
+
+
+def test_a_locked_database_answers_busy_and_leaves_the_loop_free(
+        sqlite_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = sqlite_world
+    world.grant("P1", "acme")
+    monkeypatch.setattr("benne.service.db.WRITER_WAIT_SECONDS", 1.5)
+    engine = world.client.app.state.engine  # type: ignore[attr-defined]
+    release = threading.Event()
+
+    def hold_the_writer_lock() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT 1"))
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_the_writer_lock)
+    holder.start()
+    time.sleep(0.2)
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            waiting = [pool.submit(_notice, world, "P1"),
+                       pool.submit(world.client.get, "/v1/me/notices",
+                                   headers=world.person("P1")),
+                       pool.submit(world.client.get, "/v1/population",
+                                   headers=world.person("P2"))]
+            time.sleep(0.1)
+            started = time.perf_counter()
+            health = world.client.get("/healthz")
+            elapsed = time.perf_counter() - started
+            answers = [f.result() for f in waiting]
+    finally:
+        release.set()
+        holder.join()
+    assert health.status_code == 200 and elapsed < 1.0, elapsed
+    for r in answers:
+        assert r.status_code == 503, r.text
+        assert r.json()["error"] == "busy" and r.headers["Retry-After"] == "1"
 
 
 def test_the_person_sees_every_notice_sent_about_them(world: World) -> None:
