@@ -3,13 +3,12 @@ and the what-if scores of the reasons."""
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
-
 import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
