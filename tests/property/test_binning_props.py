@@ -50,10 +50,18 @@ def test_woe_is_monotone_where_constrained(data, direction, max_bins, share) -> 
                        special_values=SPECIALS).fit(x, y)
     woe = b.woe_[: b.n_bins_]
     assert b.n_bins_ <= max_bins
-    if b.direction_ == "increasing":
-        assert np.all(np.diff(woe) < 0)
-    else:
-        assert np.all(np.diff(woe) > 0)
+    steps = np.diff(woe)
+    if b.direction_ == "increasing":  # risk rises with the value: WoE (log good/bad) falls
+        assert np.all(steps < 0)
+    elif b.direction_ == "decreasing":
+        assert np.all(steps > 0)
+    else:  # a peak or valley of risk, allowed only when the direction is left to the data
+        assert direction == "auto" and b.direction_ in ("peak", "valley")
+        assert np.all(steps != 0)
+        turns = np.flatnonzero(np.diff(np.sign(steps)) != 0)
+        assert len(turns) == 1, woe  # one turn, the rest monotone on either side
+        falls_first = steps[0] < 0  # risk rises first: a peak of risk
+        assert falls_first == (b.direction_ == "peak"), (b.direction_, woe)
     if direction != "auto":
         assert b.direction_ == direction
 
