@@ -131,7 +131,9 @@ def _as_frame(est: Any, X: object, *, reset: bool) -> pd.DataFrame:
                         columns=[f"x{j}" for j in range(arr.shape[1])])
 
 
-def numbers(col: pd.Series, name: str) -> np.ndarray:
+def numbers(col: pd.Series, name: str, source: str | None = None) -> np.ndarray:
+    """A column as float64 with NaN for missing; text that is not a number is an error naming
+    the row and field (and ``source``, the file or frame, when given)."""
     if is_bool_dtype(col) or is_numeric_dtype(col):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
     values = pd.to_numeric(col, errors="coerce")
@@ -139,6 +141,7 @@ def numbers(col: pd.Series, name: str) -> np.ndarray:
     if wrong.any():
         row = int(np.flatnonzero(wrong)[0])
         raise InvalidValueError(f"expected a number; got {str(col.iloc[row])!r}",
-                                where=f"row {row + 1}, field {name}",
+                                where=(f"{source}, " if source else "")
+                                + f"row {row + 1}, field {name}",
                                 fix="fix the value or leave it empty for missing")
     return values.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 
-from benne.binning.kinds import column_kind
+from benne.binning.kinds import column_kind, numbers
 from benne.dimensions import FeatureMeta
 from benne.exceptions import InputError
 from benne.models.settings import TrainSettings, is_others_data, is_protected
@@ -120,17 +120,7 @@ def numeric_column(frame: pd.DataFrame, column: str, source: str = "the input") 
     """A column as float64 with NaN for missing; text that is not a number is an error, and so
     is a missing column."""
     _require(frame, column, source)
-    col = frame[column]
-    if is_bool_dtype(col) or is_numeric_dtype(col):
-        return col.to_numpy(dtype=np.float64, na_value=np.nan)
-    values = pd.to_numeric(col, errors="coerce")
-    wrong = values.isna().to_numpy() & col.notna().to_numpy()
-    if wrong.any():
-        row = int(np.flatnonzero(wrong)[0])
-        raise InputError(f"expected a number; got {str(col.iloc[row])!r}",
-                         where=f"{source}, row {row + 1}, field {column}",
-                         fix="fix the value or leave it empty for missing")
-    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return numbers(frame[column], column, source)
 
 
 def select_columns(

@@ -15,8 +15,8 @@ with a 55 % bad rate keeps its ranking (no score clipped on the simulated popula
 public credit data sets). The points-to-double was chosen across those populations: more
 (28 was tried) pushed a well-calibrated model's riskiest 9 % of the credit-approval set onto
 the floor and the demo's median into "very good"; a band then spans 2.5 doublings of the
-odds, which keeps the median's band stable between retrainings. :func:`band_pd_ranges` gives the probability-of-default range of
-every band; the README and the report print it.
+odds, which keeps the median's band stable between retrainings. :func:`band_pd_ranges` gives
+the probability-of-default range of every band; the README and the report print it.
 """
 
 from __future__ import annotations
