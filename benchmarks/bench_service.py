@@ -126,17 +126,26 @@ class _Connections:
     which made the client, not the server, the bottleneck. This client does only what the
     benchmark needs: GET, a Content-Length body, keep-alive. Connections idle for more than
     ``max_idle`` seconds are dropped before uvicorn's 5 s keep-alive timeout closes them.
+    At most ``max_open`` connections are open at once (a browser-like cap, and the load
+    generator's own file descriptors): a request finding them all busy waits for one, and that
+    wait counts in its latency.
     """
 
     max_idle = 3.0
+    max_open = 512
 
     def __init__(self, host: str, port: int, headers: dict[str, str]) -> None:
         self.host, self.port = host, port
         self.extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
         self.opened = 0
+        self.slots = asyncio.Semaphore(self.max_open)
 
     async def get(self, path: str) -> int:
+        async with self.slots:
+            return await self._get(path)
+
+    async def _get(self, path: str) -> int:
         now = time.monotonic()
         while self.idle and now - self.idle[-1][2] > self.max_idle:
             self.idle.pop()[1].close()
@@ -145,6 +154,19 @@ class _Connections:
         else:
             reader, writer = await asyncio.open_connection(self.host, self.port)
             self.opened += 1
+        try:
+            status, close = await self._exchange(reader, writer, path)
+        except BaseException:  # a timed-out or broken exchange: the connection is not reused
+            writer.close()
+            raise
+        if close:
+            writer.close()
+        else:
+            self.idle.append((reader, writer, time.monotonic()))
+        return status
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                        path: str) -> tuple[int, bool]:
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.extra}\r\n".encode())
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
@@ -157,11 +179,7 @@ class _Connections:
             elif name == b"connection" and value.strip().lower() == b"close":
                 close = True
         await reader.readexactly(length)
-        if close:
-            writer.close()
-        else:
-            self.idle.append((reader, writer, time.monotonic()))
-        return status
+        return status, close
 
     def close(self) -> None:
         for _, writer, _ in self.idle:

@@ -32,6 +32,7 @@ from benne import __version__
 from benne.config import Settings
 from benne.exceptions import BenneError
 from benne.service import audit
+from benne.service.audit_writer import GroupAppender
 from benne.service.db import BusyError, make_engine, make_sessionmaker, session_scope
 from benne.service.deps import utcnow
 from benne.service.keys import KeyCache
@@ -151,6 +152,7 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
                            "person": anyio.CapacityLimiter(PERSON_THREADS)}
         app.state.reasons = load_reason_catalogue(settings.model_dir)
         app.state.population_cache = {}  # the latest run's spread (routes.notices)
+        app.state.audit_writer = GroupAppender(engine)  # the partner reads' audit entries
         with session_scope(app.state.sessions) as session:
             head = audit.check_head(session)
         if not head.ok:
@@ -163,6 +165,7 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
         try:
             yield
         finally:
+            app.state.audit_writer.close()
             engine.dispose()
 
     return lifespan

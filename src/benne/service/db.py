@@ -280,7 +280,11 @@ def make_engine(database_url: str, *, create: bool = True) -> Engine:
     """An engine for ``database_url`` with the tables created (``create_all`` is idempotent)."""
     kwargs: dict[str, Any] = {}
     if database_url.startswith("postgresql"):
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # No pre-ping: it is a round trip before every checkout, and the partner read is two
+        # round trips in all. A connection the server dropped (a restart, an idle timeout) is
+        # found on use instead: SQLAlchemy then discards the pool's connections, that one
+        # request answers 503 with Retry-After, and the retry gets a fresh connection.
+        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=False)
         if database_url.startswith("postgresql://"):
             database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
     elif database_url.startswith("sqlite"):

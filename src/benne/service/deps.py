@@ -49,6 +49,7 @@ __all__ = [
     "in_thread",
     "partner_of",
     "person_of",
+    "read_connection",
     "require_admin",
     "transaction",
     "utcnow",
@@ -77,8 +78,23 @@ def transaction(request: Request) -> AbstractContextManager[Session]:
 
 
 def write_connection(request: Request) -> AbstractContextManager[Connection]:
-    """A bare Core connection in one transaction, for the partner read (see ``connection_of``)."""
+    """A bare Core connection in one transaction (see ``connection_of``)."""
     return request.app.state.engine.begin()  # type: ignore[no-any-return]
+
+
+def read_connection(request: Request) -> AbstractContextManager[Connection]:
+    """A bare Core connection for reads that write nothing (the partner read's checks).
+
+    On PostgreSQL it runs in autocommit: each statement is its own snapshot and no ``BEGIN``
+    or ``COMMIT`` round trip is paid. The partner read's one consent-and-score statement reads
+    a consistent snapshot by itself, which is all it needs. SQLite keeps its transaction (the
+    engine's writer lock orders it with the writes; see :mod:`benne.service.db`).
+    """
+    engine = request.app.state.engine
+    if engine.dialect.name == "postgresql":
+        return engine.connect().execution_options(  # type: ignore[no-any-return]
+            isolation_level="AUTOCOMMIT")
+    return engine.begin()  # type: ignore[no-any-return]
 
 
 async def in_thread(request: Request, pool: str, fn: Callable[..., _T], *args: Any) -> _T:

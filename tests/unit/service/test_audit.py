@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+import pytest
 from sqlalchemy import text
 
 from benne.service import audit, merkle, verify_audit
@@ -290,3 +292,87 @@ def test_credential_changes_are_leaves_and_keep_the_consent_checks(world: World)
     report = verify_audit(world.database_url)
     assert not report.ok and report.reason == (
         f"consent {consent_id} was revoked by entry 8 but is live again in the consents table")
+
+
+def test_a_batch_append_makes_the_tree_of_one_by_one_appends(tmp_path) -> None:
+    """``append_many`` is a shortcut, not another tree: same rows, head and proofs."""
+    at = datetime(2024, 7, 1, 12)
+    entries = [audit.Entry(at, f"partner:{i % 3}", "score.read", f"P{i}", {"n": i})
+               for i in range(23)]
+    urls = [f"sqlite:///{tmp_path / name}.sqlite" for name in ("one", "many")]
+    engines = [make_engine(url) for url in urls]
+    try:
+        with engines[0].begin() as conn:
+            seqs_one = [audit.append(conn, at=e.at, actor=e.actor, action=e.action,
+                                     person_id=e.person_id, detail=e.detail) for e in entries]
+        with engines[1].begin() as conn:  # in three batches, the middle one of a single entry
+            seqs_many = (audit.append_many(conn, entries[:10])
+                         + audit.append_many(conn, entries[10:11])
+                         + audit.append_many(conn, entries[11:]))
+        assert seqs_one == seqs_many == list(range(1, 24))
+        heads = []
+        for engine in engines:
+            with engine.connect() as conn:
+                heads.append(audit.tree_head(conn))
+        assert heads[0] == heads[1]
+    finally:
+        for engine in engines:
+            engine.dispose()
+    assert _rows(urls[0]) == _rows(urls[1])
+    assert verify_audit(urls[1]).ok
+
+
+def test_the_group_appender_commits_concurrent_entries_together(database_url: str) -> None:
+    """Many threads submit at once: each gets its own committed seq, fewer transactions than
+    entries are used, and a second appender (another worker) keeps the one tree."""
+    from benne.service.audit_writer import GroupAppender
+
+    engines = [make_engine(database_url) for _ in range(2)]
+    writers = [GroupAppender(e) for e in engines]
+    at = datetime(2024, 7, 1, 12)
+
+    def submit(i: int) -> int:
+        return writers[i % 2].append(audit.Entry(at, f"worker:{i % 2}", "test", None, {"n": i}))
+
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            seqs = list(pool.map(submit, range(400)))
+        assert sorted(seqs) == list(range(1, 401))
+        assert sum(w.batches for w in writers) < 400
+        rows = {r["seq"]: json.loads(r["detail"])["n"] for r in _rows(database_url)}
+        assert all(rows[seq] == i for i, seq in enumerate(seqs))  # each seq is its own entry
+    finally:
+        for writer in writers:
+            writer.close()
+        for engine in engines:
+            engine.dispose()
+    report = verify_audit(database_url)
+    assert report.ok and report.count == 400
+
+
+def test_a_failed_batch_fails_each_of_its_callers_and_moves_no_head(tmp_path) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from benne.service.audit_writer import GroupAppender
+    from benne.service.db import BusyError
+
+    url = f"sqlite:///{tmp_path / 'service.sqlite'}"
+    engine = make_engine(url)
+    writer = GroupAppender(engine)
+    at = datetime(2024, 7, 1, 12)
+    try:
+        assert writer.append(audit.Entry(at, "system", "test")) == 1
+        rename = sqlite3.connect(tmp_path / "service.sqlite", isolation_level=None)
+        rename.execute("ALTER TABLE audit_log RENAME TO audit_log_away")  # the insert fails
+        with pytest.raises(OperationalError, match="audit_log"):
+            writer.append(audit.Entry(at, "system", "test"))
+        with engine.connect() as conn:
+            assert audit.tree_head(conn).size == 1  # rolled back with the failed insert
+        rename.execute("ALTER TABLE audit_log_away RENAME TO audit_log")
+        rename.close()
+        assert writer.append(audit.Entry(at, "system", "test")) == 2  # and it carries on
+    finally:
+        writer.close()
+        engine.dispose()
+    with pytest.raises(BusyError, match="shutting down"):
+        writer.append(audit.Entry(at, "system", "test"))

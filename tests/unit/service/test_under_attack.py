@@ -113,6 +113,33 @@ def test_busy_answers_503_with_retry_after_and_no_internals(
         assert r.headers["Retry-After"] == "1"  # type: ignore[attr-defined]
 
 
+@pytest.mark.postgres
+@pytest.mark.xdist_group("postgres")
+def test_connections_the_server_drops_cost_one_503_and_then_heal(
+        pg_server: object, tmp_path: Path) -> None:
+    """No pre-ping round trip per request: a dropped connection is found on use instead."""
+    from benne.service import verify_audit
+    from tests.postgres_server import fresh_database
+
+    url = fresh_database(pg_server)  # type: ignore[arg-type]
+    world = make_world(url, tmp_path)
+    w = next(world)
+    try:
+        w.grant("P1", "acme")
+        assert w.read("acme", "P1").status_code == 200  # type: ignore[attr-defined]
+        killer = make_engine(url, create=False)
+        with killer.connect() as con:  # as a server restart would: every other session ends
+            con.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            con.commit()
+        killer.dispose()
+        statuses = [w.read("acme", "P1").status_code for _ in range(3)]  # type: ignore[attr-defined]
+        assert statuses == [503, 200, 200]  # the dead connection is found, the pool renewed
+    finally:
+        world.close()
+    assert verify_audit(url).ok
+
+
 # 2. A person could lock the batch out of the store, and a locked store gave a 500 with a PID.
 
 _BATCH = """

@@ -2,30 +2,32 @@
 
 A refusal is the same ``403 consent_required`` whether or not the person exists or has a score,
 so a partner learns nothing about people who have not consented. Every read, granted or refused,
-is appended to the audit log; a refusal is committed before the error is raised, while an error
-after a granted read (no score held yet) rolls its entry back with the rest. A refused read is
+is appended to the audit log and committed before the answer (or the refusal) is sent; a read
+with a live consent but no score yet reads nothing and logs nothing. A refused read is
 logged in bounded form: the id the partner asked for is kept only when it names a person the
 service knows; otherwise the entry holds a short digest of it, so a partner cannot write ids
 of its choosing into the log.
 
-The route is ``async`` and runs its one short transaction in the partner thread pool (see
-:func:`benne.service.deps.in_thread`), so the event loop never waits for the database; the
-answer is serialised once, on the loop. ``open_disputes`` tells the partner how many of the
-person's records are being reinvestigated.
+The route is ``async`` and runs in the partner thread pool (see
+:func:`benne.service.deps.in_thread`), so the event loop never waits for the database: one
+short read-only transaction (key, consent, score), then the audit entry handed to the process's
+:class:`~benne.service.audit_writer.GroupAppender`, which commits the entries of concurrent
+reads together; the answer is serialised once, on the loop. ``open_disputes`` tells the
+partner how many of the person's records are being reinvestigated.
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import Connection
 
 from benne.exceptions import ConsentRequiredError, NotFoundError
 from benne.service import audit, consent
-from benne.service.deps import ClockDep, PartnerKey, in_thread, partner_of, write_connection
+from benne.service.deps import ClockDep, PartnerKey, in_thread, partner_of, read_connection
 from benne.service.schemas import PartnerScoreOut, Purpose, error_responses
 
 __all__ = ["logged_person", "router"]
@@ -72,25 +74,33 @@ def logged_person(conn: Connection, person_id: str, live: str | None,
 
 def _transaction(request: Request, key: str | None, person_id: str, purpose: str,
                  now: datetime) -> PartnerScoreOut | ConsentRequiredError:
-    with write_connection(request) as conn:
-        return _read(request, conn, key, person_id, purpose, now)
-
-
-def _read(request: Request, conn: Connection, key: str | None, person_id: str, purpose: str,
-          now: datetime) -> PartnerScoreOut | ConsentRequiredError:
-    partner_id = partner_of(request, conn, key)
-    live, run = consent.partner_view(conn, person_id=person_id, partner_id=partner_id,
-                                     purpose=purpose, now=now)
-    detail: dict[str, object] = {"partner_id": partner_id, "purpose": purpose,
-                                 "consent_id": live, "outcome": "granted" if live else "refused"}
-    audit.append(conn, at=now, actor=f"partner:{partner_id}", action="score.read",
-                 person_id=logged_person(conn, person_id, live, detail), detail=detail)
+    with read_connection(request) as conn:
+        partner_id, live, run, logged, detail = _read(request, conn, key, person_id, purpose,
+                                                      now)
+    if live is not None and run is None:
+        raise NotFoundError("no score is held for this person yet",
+                            fix="retry after the next scoring run")
+    # Committed before the answer leaves: a partner never holds a score whose read is not in
+    # the log. The writer commits the entries of concurrent reads together (group commit).
+    request.app.state.audit_writer.append(audit.Entry(
+        at=now, actor=f"partner:{partner_id}", action="score.read", person_id=logged,
+        detail=detail))
     if live is None:
         return ConsentRequiredError(
             "this person has not given you a live consent for this purpose",
             fix="ask the person to grant consent for this purpose in benne",
         )
-    if run is None:
-        raise NotFoundError("no score is held for this person yet",
-                            fix="retry after the next scoring run")
-    return PartnerScoreOut(purpose=purpose, **run)
+    return PartnerScoreOut(purpose=purpose, **run)  # type: ignore[arg-type]
+
+
+def _read(request: Request, conn: Connection, key: str | None, person_id: str, purpose: str,
+          now: datetime) -> tuple[str, str | None, dict[str, Any] | None, str | None,
+                                  dict[str, object]]:
+    """Authenticate, then read the consent and the score: (partner, consent, run, logged id,
+    audit detail)."""
+    partner_id = partner_of(request, conn, key)
+    live, run = consent.partner_view(conn, person_id=person_id, partner_id=partner_id,
+                                     purpose=purpose, now=now)
+    detail: dict[str, object] = {"partner_id": partner_id, "purpose": purpose,
+                                 "consent_id": live, "outcome": "granted" if live else "refused"}
+    return partner_id, live, run, logged_person(conn, person_id, live, detail), detail
