@@ -68,6 +68,7 @@ _HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowe
 # Threads for partner reads, and for person routes (which answer 503 when all are busy).
 PARTNER_THREADS = 16
 PERSON_THREADS = 4
+AUDIT_THREADS = 2  # the audit log's public routes and the admin's verify
 
 
 def _error_response(status: int, body: dict[str, Any],
@@ -149,7 +150,8 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
             address_per_minute=settings.address_rate_limit_per_minute)
         app.state.partner_keys = KeyCache()
         app.state.pools = {"partner": anyio.CapacityLimiter(PARTNER_THREADS),
-                           "person": anyio.CapacityLimiter(PERSON_THREADS)}
+                           "person": anyio.CapacityLimiter(PERSON_THREADS),
+                           "audit": anyio.CapacityLimiter(AUDIT_THREADS)}
         app.state.reasons = load_reason_catalogue(settings.model_dir)
         app.state.population_cache = {}  # the latest run's spread (routes.notices)
         app.state.audit_writer = GroupAppender(engine)  # the partner reads' audit entries

@@ -12,9 +12,10 @@ and does the route's work. A transaction never spans two threads or an ``await``
 holds the write lock; a lock holder waiting for a thread while every thread waits for the lock
 would be a deadlock).
 
-Partner reads and person routes run in separate thread pools, so people downloading their data
-cannot take the threads partner reads need. A person route finding its pool full answers
-``503`` with ``Retry-After`` at once rather than queueing behind it.
+Partner reads, person routes and the audit log's routes run in separate thread pools, so people
+downloading their data or witnesses fetching proofs cannot take the threads partner reads need.
+A request finding a pool other than the partners' full answers ``503`` with ``Retry-After`` at
+once rather than queueing behind it.
 """
 
 from __future__ import annotations
@@ -98,13 +99,15 @@ def read_connection(request: Request) -> AbstractContextManager[Connection]:
 
 
 async def in_thread(request: Request, pool: str, fn: Callable[..., _T], *args: Any) -> _T:
-    """Run ``fn(*args)`` in the ``pool`` ("partner" or "person") thread pool, off the loop.
+    """Run ``fn(*args)`` in the ``pool`` thread pool, off the loop.
 
-    The person pool does not queue: when every thread is taken the request gets ``503 busy``.
+    Pools: "partner" (partner reads, which queue), "person" (person routes) and "audit" (the
+    log's public routes and the admin's verify, which read the whole log). Only the partner
+    pool queues: in the others, when every thread is taken the request gets ``503 busy``.
     A request abandoned by its timeout leaves the thread to finish its transaction alone.
     """
     limiter: anyio.CapacityLimiter = request.app.state.pools[pool]
-    if pool == "person" and limiter.borrowed_tokens >= limiter.total_tokens:
+    if pool != "partner" and limiter.borrowed_tokens >= limiter.total_tokens:
         raise BusyError("the service is busy", fix="retry after the time in Retry-After")
     return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=limiter,
                                           abandon_on_cancel=True)

@@ -140,6 +140,40 @@ def test_connections_the_server_drops_cost_one_503_and_then_heal(
     assert verify_audit(url).ok
 
 
+def test_the_audit_logs_routes_have_their_own_threads_and_never_queue(
+        sqlite_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A witness fetching proofs while the database is slow takes no partner thread, and a
+    second one is turned away at once."""
+    w = sqlite_world
+    monkeypatch.setattr("benne.service.db.WRITER_WAIT_SECONDS", 2.0)
+    w.client.app.state.pools["audit"] = anyio.CapacityLimiter(1)  # type: ignore[attr-defined]
+    partner_pool = w.client.app.state.pools["partner"]  # type: ignore[attr-defined]
+    engine = w.client.app.state.engine  # type: ignore[attr-defined]
+    release = threading.Event()
+
+    def hold_the_writer_lock() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT 1"))
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_the_writer_lock)
+    holder.start()
+    time.sleep(0.2)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            waiting = pool.submit(w.client.get, "/v1/audit/consistency", params={"first": 0})
+            time.sleep(0.2)
+            assert partner_pool.borrowed_tokens == 0
+            turned_away = w.client.get("/v1/audit/consistency", params={"first": 0})
+            release.set()
+            first = waiting.result()
+    finally:
+        release.set()
+        holder.join()
+    assert turned_away.status_code == 503 and turned_away.headers["Retry-After"] == "1"
+    assert first.status_code == 200, first.text
+
+
 # 2. A person could lock the batch out of the store, and a locked store gave a 500 with a PID.
 
 _BATCH = """

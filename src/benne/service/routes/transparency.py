@@ -9,6 +9,7 @@ that the log only grew (``benne audit witness`` does exactly this).
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -17,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from benne.exceptions import ConfigError, InputError, NotFoundError
 from benne.service import audit, checkpoint
-from benne.service.deps import ClockDep, SettingsDep, transaction
+from benne.service.deps import ClockDep, SettingsDep, in_thread, transaction
 from benne.service.schemas import error_responses
 
 __all__ = ["router"]
@@ -52,31 +53,39 @@ _TEXT: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/checkpoint", response_class=Response, responses=_TEXT)
-def signed_checkpoint(request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
+async def signed_checkpoint(request: Request, settings: SettingsDep, clock: ClockDep) -> Response:
     """The audit log's current size and root hash, signed (a C2SP tlog-checkpoint)."""
+    return await in_thread(request, "audit", _checkpoint, request, settings, clock())
+
+
+def _checkpoint(request: Request, settings: SettingsDep, now: datetime) -> Response:
     key = _key(settings)
     with transaction(request) as session:
         head = audit.tree_head(session)
         if audit.root_at(session, head.size) != head.root:
             raise NotFoundError("the audit log's head does not match its tree; no checkpoint",
                                 fix="the operator runs `benne audit verify`")
-    note = checkpoint.Checkpoint(key.name, head.size, head.root, clock()).sign(key)
+    note = checkpoint.Checkpoint(key.name, head.size, head.root, now).sign(key)
     return PlainTextResponse(note)
 
 
 @router.get("/key", response_class=Response, responses=_TEXT)
-def verifier_key(settings: SettingsDep) -> Response:
+async def verifier_key(settings: SettingsDep) -> Response:
     """The log's verifier key (name, key ID, Ed25519 public key); pin it from a trusted copy."""
     return PlainTextResponse(_key(settings).verifier().to_text() + "\n")
 
 
 @router.get("/consistency", response_model=ConsistencyOut, responses=error_responses(400))
-def consistency(
+async def consistency(
     request: Request,
     first: Annotated[int, Query(ge=0, description="Size of the checkpoint you hold.")],
     second: Annotated[int | None, Query(ge=0, description="Newer size; default: now.")] = None,
 ) -> ConsistencyOut:
     """The proof that the log of ``second`` entries extends the log of ``first`` entries."""
+    return await in_thread(request, "audit", _consistency, request, first, second)
+
+
+def _consistency(request: Request, first: int, second: int | None) -> ConsistencyOut:
     with transaction(request) as session:
         size = audit.tree_head(session).size
         second = size if second is None else second
