@@ -90,9 +90,33 @@ def test_train_and_score_shops_from_the_command_line(
     texts = pd.concat([scores[f"reason_{i}_text"] for i in range(1, 5)]).dropna()
     normed = texts[texts.str.contains("your category's norm")]
     assert len(normed) > 20
-    assert normed.str.contains(r"(above|below|at) your category's norm \(\w+ shops: ").all()
+    assert normed.str.contains(r"(?:above|below|at) your category's norm \(\w+ shops: ").all()
     # a people's model refuses to score shops, and the other way round
     capsys.readouterr()
     assert main(["score", "--model", str(model), "--input", str(feats),
                  "--out", str(tmp_path / "x.parquet")]) == 2
     assert "scores merchants, not persons" in capsys.readouterr().err
+
+
+def test_report_has_the_shops_sections(trained: Any, tmp_path: Path) -> None:
+    from benne.models import save_model
+    from benne.report.model import report_from_model
+
+    folder = tmp_path / "model"
+    save_model(trained.models, folder, manifest_extra=trained.manifest_extra)
+    out = tmp_path / "report.html"
+    report = report_from_model(folder, trained.train, target="bad", out=out, n_boot=20)
+    shops = report.shops
+    assert shops["available"]
+    cats = {c["category"]: c for c in shops["categories"]}
+    assert set(cats) == {"food", "fashion", "electronics", "home", "beauty", "services",
+                         "agriculture"}
+    assert sum(c["rows"] for c in cats.values()) == len(trained.train)
+    assert sum(c["bads"] for c in cats.values()) == int(trained.train["bad"].sum())
+    assert all(0.5 < c["auc"] < 1.0 for c in cats.values() if c["bads"] >= 20)
+    assert [d["dimension"] for d in shops["dimensions"]] == [
+        d for d in MERCHANT_DIMENSIONS if any(d == f.meta.dimension
+                                              for f in trained.models.scorecard.features)]
+    assert [s["name"] for s in report.segments["segments"]] == ["new_shop", "established_shop"]
+    html = out.read_text(encoding="utf-8")
+    assert "Shops by category and dimension" in html and "New and established shops" in html
