@@ -26,6 +26,8 @@ __all__ = [
     "DIMENSION_LABELS",
     "ENTITY_DIMENSIONS",
     "MERCHANT_DIMENSIONS",
+    "MERCHANT_DIMENSION_DATA_HINTS",
+    "MERCHANT_DIMENSION_LABELS",
     "Direction",
     "FeatureMeta",
     "dimension_column",
@@ -64,14 +66,15 @@ DIMENSION_DATA_HINTS: dict[str, str] = {
 
 MERCHANT_DIMENSIONS: tuple[str, ...] = ("trading", "stability", "reputation", "owner")
 
-DIMENSION_LABELS.update({
+# The shops' labels and hints are kept apart: the person's page lists DIMENSION_LABELS.
+MERCHANT_DIMENSION_LABELS: dict[str, str] = {
     "trading": "Trading",
     "stability": "Stability",
     "reputation": "Reputation",
     "owner": "Owner",
-})
+}
 
-DIMENSION_DATA_HINTS.update({
+MERCHANT_DIMENSION_DATA_HINTS: dict[str, str] = {
     "trading": "No sales on record yet: trading days on the platform give this dimension data.",
     "stability": "No shop record yet: a registered shop trading steadily gives this dimension "
                  "data.",
@@ -79,7 +82,7 @@ DIMENSION_DATA_HINTS.update({
                   "dimension data.",
     "owner": "No credit record or earlier score of the owner yet: the owner's own credit paid "
              "on time gives this dimension data.",
-})
+}
 
 ENTITY_DIMENSIONS: dict[str, tuple[str, ...]] = {"person": DIMENSIONS,
                                                  "merchant": MERCHANT_DIMENSIONS}

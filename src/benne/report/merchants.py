@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benne.dimensions import DIMENSION_LABELS, MERCHANT_DIMENSIONS, dimension_column
+from benne.dimensions import MERCHANT_DIMENSION_LABELS, MERCHANT_DIMENSIONS, dimension_column
 from benne.report import metrics
 from benne.report.segments import wilson
 from benne.scoring.merchants import category_of
@@ -52,7 +52,7 @@ def shops_section(scored: pd.DataFrame, y: pd.Series, scores: pd.DataFrame) -> d
         if col not in scores.columns:
             continue
         v = scores[col].to_numpy(dtype=float)
-        dims.append({"dimension": d, "label": DIMENSION_LABELS[d],
+        dims.append({"dimension": d, "label": MERCHANT_DIMENSION_LABELS[d],
                      "mean": float(np.nanmean(v)) if (~np.isnan(v)).any() else float("nan"),
                      "no_data": float(np.isnan(v).mean()) if len(v) else float("nan")})
     return {"available": True, "categories": rows, "dimensions": dims}
