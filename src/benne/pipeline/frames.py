@@ -79,13 +79,14 @@ def _rule_for(rule: str | None, entity: str) -> str:
     return name
 
 
-def population_frame(store: Path | str, as_of: dt.date, *, rule: str | None = "credit",
+def population_frame(store: Path | str, as_of: dt.date, *, rule: str | None = None,
                      horizon_months: int | None = None, engine: str = "duckdb",
                      lake: Path | None = None, target: str = "bad",
                      entity: str = "person") -> pd.DataFrame:
     """Everyone registered before ``as_of`` (every shop opened before it, for
     ``entity="merchant"``): features, ``thin_file``, ``label_status`` and the ``target`` (0/1,
-    missing for no outcome or excluded), sorted by id."""
+    missing for no outcome or excluded), sorted by id. ``rule`` defaults to the entity's
+    (``credit`` for people, ``merchant`` for shops)."""
     from benne.features import compute_features
     from benne.labels import get_rule, label_table
 
@@ -102,7 +103,7 @@ def population_frame(store: Path | str, as_of: dt.date, *, rule: str | None = "c
 
 def frames_from_store(
     store: Path | str, train_as_of: dt.date, oot_as_of: dt.date | None = None, *,
-    rule: str | None = "credit", horizon_months: int | None = None, engine: str = "duckdb",
+    rule: str | None = None, horizon_months: int | None = None, engine: str = "duckdb",
     lake: Path | None = None, entity: str = "person",
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Features as of each date joined with the labels of the rule (labelled rows only).
