@@ -91,6 +91,19 @@ def test_train_and_score_shops_from_the_command_line(
     normed = texts[texts.str.contains("your category's norm")]
     assert len(normed) > 20
     assert normed.str.contains(r"(?:above|below|at) your category's norm \(\w+ shops: ").all()
+    # one row per decision: shops' loan applications, each as of its own moment
+    apps = tmp_path / "applications.csv"
+    ids = scores["merchant_id"].head(3).tolist()
+    pd.DataFrame({"merchant_id": ids, "observed_at": ["2025-03-01T10:00:00"] * 3,
+                  "decision_id": ["a1", "a2", "a3"]}).to_csv(apps, index=False)
+    decided = tmp_path / "decisions.parquet"
+    assert main(["--quiet", "score", "--entity", "merchant", "--model", str(model),
+                 "--observations", str(apps), "--db", str(shop_store),
+                 "--out", str(decided)]) == 0
+    decisions = pd.read_parquet(decided)
+    assert decisions["decision_id"].tolist() == ["a1", "a2", "a3"]
+    assert decisions["merchant_id"].tolist() == ids
+    assert decisions["score"].between(350, 950).all()
     # a people's model refuses to score shops, and the other way round
     capsys.readouterr()
     assert main(["score", "--model", str(model), "--input", str(feats),
