@@ -21,7 +21,10 @@ category's norm (``shop_scores.parquet``), and the service holds those scores un
 consent. The demo person is picked among shop owners (a third of the way up their scores), so
 their page shows a shop. On the default population (about 650 shops, a few hundred merchant
 loans) the shops' model is trained on few defaults: it shows the mechanism, not a validated
-model (tests/e2e/test_merchant_model.py validates one on a population with more shops).
+model (tests/e2e/test_merchant_model.py validates one on a population with more shops). The
+owner's earlier personal score is a shops' feature, but no person is scored before the
+training date, so the demo's shops' model cannot learn from it; a bureau with a history of
+runs can.
 
 The counterparties' credit and prior-score features read other people's data; they enter a
 model only when asked (``TrainSettings.others_data``), so the demo's champion has none. The

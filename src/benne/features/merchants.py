@@ -9,8 +9,10 @@ the same engines; only its views (:mod:`benne.features.views`: ``shop``, ``shop_
 Decisions:
 
 - *Seasonality-adjusted growth* is year on year: sales in the last 90 days against the same
-  90 days a year earlier (``Window(455, 365)``), so the season cancels out. It needs 15 months
-  of a shop's history and is missing before (a missing bin of its own).
+  90 days a year earlier (``Window(455, 365)``), so the season cancels out. It is missing
+  (a missing bin of its own) unless at least 60 days of that year-ago window are on record: a
+  window the data covers only partly (a young shop, a store whose history starts inside it)
+  would give a ratio of 90 days against a few, a level rather than a growth.
 - *Volatility* is the coefficient of variation of daily sales over 90 trading days, from the
   exact (decimal) mean of sales and of squared sales, so both engines agree to the bit.
 - *Category* is one 0/1 feature per category (``auto`` direction: binning finds which are
@@ -36,6 +38,7 @@ __all__ = ["MERCHANT_EXTRA", "MERCHANT_FEATURES", "category_feature"]
 W90, W365 = Window(90), Window(365)
 PRIOR_90 = Window(180, 90)
 YEAR_AGO_90 = Window(455, 365)  # the same 90 days a year earlier
+YEAR_AGO_MIN_DAYS = 60  # days on record in it for a year-on-year growth
 
 
 def category_feature(category: str) -> str:
@@ -57,7 +60,17 @@ _SQ_MEAN = Feature("shop_sales__gmv_sq_mean_90d", "stability", "shop_sales",
                    "increasing", "Mean of squared daily sales in the last 3 months.",
                    "Keep daily sales steady.")
 
-MERCHANT_EXTRA: tuple[Feature, ...] = (_SQ_MEAN,)  # inputs of derived features, not computed
+_YEAR_AGO = Feature("shop_sales__gmv_year_ago_90d", "trading", "shop_sales",
+                    Agg("sum", money(_.gmv), window=YEAR_AGO_90), "decreasing",
+                    "Your shop's sales in the same 3 months a year earlier.",
+                    "Grow on last year's same season.")
+_YEAR_AGO_DAYS = Feature("shop_sales__days_year_ago_90d", "trading", "shop_sales",
+                         Agg("count", window=YEAR_AGO_90), "decreasing",
+                         "Days of sales on record in the same 3 months a year earlier.",
+                         "Keep trading through the year.")
+
+# inputs of derived features, resolvable by name but not computed by default
+MERCHANT_EXTRA: tuple[Feature, ...] = (_SQ_MEAN, _YEAR_AGO, _YEAR_AGO_DAYS)
 
 MERCHANT_FEATURES: tuple[Feature, ...] = (
     # ── trading ─────────────────────────────────────────────────────────────────────────────
@@ -79,8 +92,11 @@ MERCHANT_FEATURES: tuple[Feature, ...] = (
             "Your shop's sales in the last 3 months against the 3 months before.",
             "Sales falling quarter on quarter cost points: act early on a slowdown."),
     Feature("shop_sales__gmv_yoy_90d", "trading", "shop_sales",
-            Ratio(Agg("sum", money(_.gmv), window=W90),
-                  Agg("sum", money(_.gmv), window=YEAR_AGO_90)), "decreasing",
+            Derived(("shop_sales__gmv_90d", "shop_sales__gmv_year_ago_90d",
+                     "shop_sales__days_year_ago_90d"),
+                    lambda now, then, days: (now / then.nullif(0.0))
+                    * (days >= YEAR_AGO_MIN_DAYS).cast("float64").nullif(0.0)),
+            "decreasing",
             "Your shop's sales in the last 3 months against the same months a year earlier "
             "(growth with the season taken out).",
             "Grow on last year's same season: compare each quarter with a year before."),
