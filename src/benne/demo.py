@@ -14,6 +14,18 @@ The demo's timeline (defaults: 27 months of data from 2023-10-01):
 - ``end`` = start + months (2026-01-01): everyone is scored again on all the data. This is the
   score people see.
 
+Shops go through the same stages as a second entity kind: a shops' scorecard (``--entity
+merchant``: the ``merchant`` rule, the shops' four dimensions) is trained as of ``train_as_of``
+into ``models/shops/``, every shop is scored as of ``end`` with its reasons set against its
+category's norm (``shop_scores.parquet``), and the service holds those scores under the owners'
+consent. The demo person is picked among shop owners (a third of the way up their scores), so
+their page shows a shop. On the default population (about 650 shops, a few hundred merchant
+loans) the shops' model is trained on few defaults: it shows the mechanism, not a validated
+model (tests/e2e/test_merchant_model.py validates one on a population with more shops). The
+owner's earlier personal score is a shops' feature, but no person is scored before the
+training date, so the demo's shops' model cannot learn from it; a bureau with a history of
+runs can.
+
 The counterparties' credit and prior-score features read other people's data; they enter a
 model only when asked (``TrainSettings.others_data``), so the demo's champion has none. The
 report judges fairness at the band edges that approve 5-95% of people and at the cut-off that
@@ -122,6 +134,8 @@ def run_demo(
         "features": workdir / "features",
         "model": workdir / "models" / "champion",
         "scores": workdir / "scores.parquet",
+        "shops_model": workdir / "models" / "shops",
+        "shop_scores": workdir / "shop_scores.parquet",
         "report": workdir / "report.html",
         "service_db": workdir / "service.sqlite",
     }
@@ -197,6 +211,10 @@ def run_demo(
         scores.to_parquet(paths["scores"], index=False)
         result.counts["scored"] = int(len(latest))
 
+    with stage("shops", "training the shops' scorecard and scoring every shop"):
+        shop_scores = _shops(paths, train_as_of, as_of, end)
+        result.counts["shops_scored"] = 0 if shop_scores is None else int(len(shop_scores))
+
     with stage("report", "writing the validation report"):
         identity = pd.read_parquet(paths["sources"] / "identity.parquet",
                                    columns=["person_id", "gender", "birth_year", "region"])
@@ -218,8 +236,13 @@ def run_demo(
     url = f"sqlite:///{paths['service_db']}"
     with stage("service", "loading scores into the service and creating demo credentials"):
         load_scores(url, paths["scores"], model_dir=paths["model"])
+        owners: set[str] = set()
+        if shop_scores is not None:
+            _load_shops(url, shop_scores, paths["shops_model"])
+            owners = set(shop_scores["owner_person_id"])
         partner_id, key = create_partner(url, "Demo Lender")
-        ranked = latest.sort_values(["score", "person_id"], kind="stable")
+        ranked = latest[latest["person_id"].isin(owners)] if owners else latest
+        ranked = ranked.sort_values(["score", "person_id"], kind="stable")
         person_id = str(ranked.iloc[len(ranked) // 3]["person_id"])
         token = issue_person_token(url, person_id)
         grant_consent(url, person_id, partner_id, DEMO_PURPOSE)
@@ -235,6 +258,53 @@ def run_demo(
     result.url = f"http://{host}:{port}"
     _write_private(workdir / "demo.json", json.dumps(result.to_dict(), indent=2, default=str))
     return result
+
+
+# Fewer defaults among the shops' merchant loans than this and the demo trains no shops' model
+# (a small --people gives a few dozen shops): it says so and goes on without shops.
+MIN_SHOP_BADS = 10
+
+
+def _shops(paths: dict[str, Path], train_as_of: dt.date, as_of: dt.date,
+           end: dt.date) -> Any:
+    """Train the shops' scorecard, score every shop as of ``end`` (reasons against the
+    category's norm, owners attached) and write ``shop_scores.parquet``; None when the
+    population has too few shop defaults to train on (:data:`MIN_SHOP_BADS`)."""
+    from benne.features import compute_features
+    from benne.labels import label_table
+    from benne.models import save_model
+    from benne.pipeline import train_from_store
+    from benne.scoring import score_frame
+    from benne.scoring.merchants import with_category_norms
+    from benne.service.merchants import attach_owners
+
+    status = label_table(paths["store"], train_as_of, "merchant")["status"]
+    bads, goods = int((status == "bad").sum()), int((status == "good").sum())
+    if min(bads, goods) < MIN_SHOP_BADS:
+        console.info(f"no shops' model: {bads} shop default(s) and {goods} good shop(s) as of "
+                     f"{train_as_of}, fewer than {MIN_SHOP_BADS}; simulate more people for "
+                     "shop scores")
+        return None
+    trained = train_from_store(paths["store"], train_as_of, oot_as_of=as_of, entity="merchant",
+                               challenger=False)
+    save_model(trained.models, paths["shops_model"],
+               manifest_extra=trained.manifest_extra | {"population": "simulated"})
+    x = compute_features(paths["store"], end, entity="merchant").to_pandas()
+    scores = score_frame(trained.models, x, passthrough=["merchant_id", "as_of"])
+    scores = attach_owners(with_category_norms(scores, x), paths["store"])
+    scores.to_parquet(paths["shop_scores"], index=False)
+    return scores
+
+
+def _load_shops(url: str, scores: Any, model: Path) -> None:
+    """The shops' scores into the service, with their model's tips."""
+    from benne.service.db import opened
+    from benne.service.merchants import load_merchant_scores
+    from benne.service.scores import load_reason_catalogue
+
+    with opened(url) as session:
+        load_merchant_scores(session, scores, now=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                             catalogue=load_reason_catalogue(model))
 
 
 def _labelled(population: Any) -> Any:

@@ -33,6 +33,16 @@ The rules (``benne labels rules`` prints them; :data:`RULES`):
     its due date. Excluded: a credit default as above, or a bill of the year before the
     observation already ``dpd_threshold`` days overdue and unpaid at the observation.
 
+``merchant``
+    For shops (entity kind ``merchant``): the credit rule read on merchant loans only.
+    Labelled: a merchant-loan statement of the shop's owner dated in the window. Bad: such a
+    statement ``dpd_threshold``+ days past due or charged off. Excluded: a merchant loan
+    already in default at the observation. The credit source records a merchant loan under
+    its owner (``person_id``), not under a shop, so a shop's outcome is its owner's merchant
+    loans; an owner of several shops gives each of them the same outcome (the simulator gives
+    an owner one shop). The owner's other debts do not count: a shop is judged on the debt
+    it trades on, the owner's own record enters only as features of the ``owner`` dimension.
+
 The performance window is justified by :func:`maturity_table`: the cumulative bad rate of
 newly opened accounts by months on book, and the monthly rate of new bads. No account can be
 90 days late before its third month; the monthly rate is high while accounts season and then
@@ -82,6 +92,8 @@ class LabelRule:
     horizon_months: int = 12
     dpd_threshold: int = 90
     bills: bool = False
+    entity: str = "person"  # the entity kind the rule labels (benne.features.spine)
+    products: tuple[str, ...] = ()  # credit products read; () reads every product
 
     def __post_init__(self) -> None:
         if self.horizon_months < 1:
@@ -116,6 +128,12 @@ RULES: dict[str, LabelRule] = {
         reaches="people with a credit statement or a bill in the window, with or without a "
                 "credit product; people already in default at the observation are excluded",
         bills=True),
+    "merchant": LabelRule(
+        "merchant",
+        outcome="a merchant loan 90+ days past due or charged off",
+        reaches="shops whose owner has a merchant-loan statement in the window; shops whose "
+                "merchant loan is already in default at the observation are excluded",
+        entity="merchant", products=("merchant_loan",)),
 }
 
 
@@ -155,7 +173,8 @@ def _kept(source: str, tables: set[str]) -> str:
             f"WHERE source = '{source}')" if "excluded_records" in tables else "TRUE")
 
 
-def _spine_frame(as_of: dt.date | pd.DataFrame) -> tuple[pd.DataFrame | None, dt.date | None]:
+def _spine_frame(as_of: dt.date | pd.DataFrame, entity: str = "person"
+                 ) -> tuple[pd.DataFrame | None, dt.date | None]:
     """``(spine with _obs, person_id, as_of)`` for a table, or ``(None, date)``."""
     if isinstance(as_of, pd.DataFrame):
         from benne.features.spine import read_observations
@@ -163,7 +182,7 @@ def _spine_frame(as_of: dt.date | pd.DataFrame) -> tuple[pd.DataFrame | None, dt
         frame = as_of
         if "observed_at" not in frame.columns and "as_of" in frame.columns:
             frame = frame.rename(columns={"as_of": "observed_at"})
-        spine = read_observations(frame)
+        spine = read_observations(frame, entity=entity)
         return pd.DataFrame({
             "_obs": range(len(spine)), "person_id": spine["entity_id"].to_numpy(),
             "as_of": spine["observed_at"].dt.floor("D").dt.date.to_numpy(),
@@ -182,11 +201,14 @@ def label_table(store: Path | str, as_of: dt.date | pd.DataFrame,
     ``as_of`` is one date (everyone in the store's identity, credit or bills tables; columns
     ``person_id, as_of, status, bad``, sorted by person) or an observation table (person_id and
     observed_at or as_of; the table's order, columns ``person_id, as_of, status, bad``).
+    A rule of shops (``merchant``) labels every shop opened before the date, or the
+    observations' ``merchant_id``; its first column is ``merchant_id``.
     """
     import duckdb
 
     r = get_rule(rule) if isinstance(rule, str) else rule
-    spine, day = _spine_frame(as_of)
+    spine, day = _spine_frame(as_of, r.entity)
+    key = "merchant_id" if r.entity == "merchant" else "person_id"
     path = Path(store)
     _check_store(path)
     with duckdb.connect(str(path), read_only=True) as con:
@@ -198,7 +220,16 @@ def label_table(store: Path | str, as_of: dt.date | pd.DataFrame,
             raise StoreError(f"store {path} has no bills table, which rule '{r.name}' reads",
                              where=str(path), fix="load bills with 'benne ingest' or use the "
                                                   "credit rule")
-        if spine is None:
+        if r.entity == "merchant" and "merchants" not in tables:
+            raise StoreError(f"store {path} has no merchants table, which rule '{r.name}' "
+                             "reads", where=str(path), fix="load merchants with 'benne ingest'")
+        if spine is None and r.entity == "merchant":
+            shops = con.execute("SELECT merchant_id FROM merchants WHERE opened_at < ? "
+                                "ORDER BY 1", [day]).df()
+            spine = pd.DataFrame({"_obs": range(len(shops)),
+                                  "person_id": shops["merchant_id"].astype(str),
+                                  "as_of": [day] * len(shops)})
+        elif spine is None:
             who = ["SELECT person_id FROM credit"]
             if "identity" in tables:
                 who.append("SELECT person_id FROM identity WHERE registered_at < ?::TIMESTAMP")
@@ -210,22 +241,36 @@ def label_table(store: Path | str, as_of: dt.date | pd.DataFrame,
                                   "person_id": people["person_id"].astype(str),
                                   "as_of": [day] * len(people)})
         con.register("_spine_in", spine)
-        con.execute("CREATE TEMP TABLE _spine AS SELECT _obs, person_id, as_of::DATE AS as_of, "
-                    f"(as_of::DATE + INTERVAL {int(r.horizon_months)} MONTH)::DATE AS ends "
-                    "FROM _spine_in")
+        ends = f"(as_of::DATE + INTERVAL {int(r.horizon_months)} MONTH)::DATE AS ends"
+        if r.entity == "merchant":
+            # The spine's ids are shops; the credit rows are their owners'.
+            con.execute("CREATE TEMP TABLE _spine AS SELECT s._obs, s.person_id AS entity_id, "
+                        f"m.owner_person_id AS person_id, s.as_of::DATE AS as_of, {ends} "
+                        "FROM _spine_in s LEFT JOIN (SELECT merchant_id, any_value("
+                        "owner_person_id) AS owner_person_id FROM merchants "
+                        f"WHERE {_kept('merchants', tables)} GROUP BY 1) m "
+                        "ON m.merchant_id = s.person_id")
+        else:
+            con.execute("CREATE TEMP TABLE _spine AS SELECT _obs, person_id AS entity_id, "
+                        f"person_id, as_of::DATE AS as_of, {ends} FROM _spine_in")
         thr = int(r.dpd_threshold)
         credit_bad = f"(c.days_past_due >= {thr} OR c.status = 'charged_off')"
+        if r.products:
+            listed = ", ".join("'" + p.replace("'", "''") + "'" for p in r.products)
+            product = f"c.product IN ({listed})"
+        else:
+            product = "TRUE"
         parts = [f"""
             in_window AS (
                 SELECT s._obs, max(CASE WHEN {credit_bad} THEN 1 ELSE 0 END) AS bad
                 FROM _spine s JOIN credit c ON c.person_id = s.person_id
                  AND c.statement_at >= s.as_of AND c.statement_at < s.ends
-                WHERE {_kept('credit', tables)} GROUP BY s._obs),
+                WHERE {_kept('credit', tables)} AND {product} GROUP BY s._obs),
             latest AS (
                 SELECT s._obs, {credit_bad} AS in_default
                 FROM _spine s JOIN credit c ON c.person_id = s.person_id
                  AND c.statement_at < s.as_of
-                WHERE {_kept('credit', tables)}
+                WHERE {_kept('credit', tables)} AND {product}
                 QUALIFY row_number() OVER (PARTITION BY s._obs, c.account_id
                                            ORDER BY c.statement_at DESC) = 1),
             already AS (SELECT _obs, bool_or(in_default) AS in_default FROM latest
@@ -252,7 +297,7 @@ def label_table(store: Path | str, as_of: dt.date | pd.DataFrame,
                          "LEFT JOIN bills_before bb ON bb._obs = s._obs")
         frame = con.execute(f"""
             WITH {','.join(parts)}
-            SELECT s._obs, s.person_id, s.as_of, w.bad AS credit_bad,
+            SELECT s._obs, s.entity_id, s.as_of, w.bad AS credit_bad,
                    coalesce(a.in_default, FALSE) AS credit_default, {bill_cols}
             FROM _spine s LEFT JOIN in_window w ON w._obs = s._obs
             LEFT JOIN already a ON a._obs = s._obs {bill_join}
@@ -266,7 +311,7 @@ def label_table(store: Path | str, as_of: dt.date | pd.DataFrame,
     status[labelled] = bad[labelled].map({0.0: "good", 1.0: "bad"})
     status[excluded] = "excluded"
     out = pd.DataFrame({
-        "person_id": frame["person_id"].astype(str),
+        key: frame["entity_id"].astype(str),
         "as_of": pd.to_datetime(frame["as_of"]).dt.date,
         "status": status.astype(str),
         "bad": bad.where(labelled & ~excluded).astype("Int64"),

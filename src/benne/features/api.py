@@ -124,6 +124,7 @@ def compute_features(
     lake: Path | None = None,
     features: Sequence[str | Feature] | None = None,
     definitions: Sequence[Feature] = (),
+    entity: str = "person",
 ) -> pa.Table:
     """Point-in-time features for (person_id, as_of) pairs, as an Arrow table.
 
@@ -146,7 +147,33 @@ def compute_features(
     definitions (:class:`~benne.features.definitions.Feature`) directly; ``definitions`` adds
     user-defined features to the defaults (and lets ``features`` name them). Nothing is
     registered globally.
+
+    ``entity="merchant"`` computes shops' features (:mod:`benne.features.merchants`) the same
+    way: the spine of one date is every shop opened before it, ``people`` and the tables name
+    shops by ``merchant_id``, and the key column of the result is ``merchant_id`` in place of
+    ``person_id``.
     """
+    from benne.features.spine import ENTITY_KINDS, ID_COLUMNS
+
+    if entity not in ENTITY_KINDS:
+        raise ValidationError(f"entity must be one of {', '.join(ENTITY_KINDS)}; got {entity!r}",
+                              where="entity", fix="use person or merchant")
+    key = ID_COLUMNS[entity]
+    if (entity != "person" and isinstance(as_of, pd.DataFrame) and key in as_of.columns
+            and "observed_at" not in as_of.columns):
+        as_of = as_of.rename(columns={key: "person_id"})
+    result = _compute(store, as_of, engine=engine, people=people, lake=lake, features=features,
+                      definitions=definitions, entity=entity)
+    if entity == "person":
+        return result
+    return result.rename_columns([key if c == "person_id" else c for c in result.column_names])
+
+
+def _compute(store: Path | str | None, as_of: dt.date | pd.DataFrame | None, *, engine: str,
+             people: Sequence[str] | None, lake: Path | None,
+             features: Sequence[str | Feature] | None, definitions: Sequence[Feature],
+             entity: str) -> pa.Table:
+    """:func:`compute_features` with the key column named ``person_id`` for every kind."""
     from benne.config import load_settings
 
     if as_of is None:
@@ -169,7 +196,7 @@ def compute_features(
         from benne.features.spine import read_observations, spine_table
 
         assert isinstance(as_of, pd.DataFrame)
-        spine = spine_table(read_observations(as_of), people)
+        spine = spine_table(read_observations(as_of, entity=entity), people)
         keys = _engine_spine(spine.column("entity_id"), spine.column("observed_at"))
     else:
         spine = make_spine(as_of, people)
@@ -178,7 +205,8 @@ def compute_features(
     try:
         with make_engine(engine, store=store_path, lake=lake) as eng:
             catalog = eng.catalog(definitions)
-            chosen = catalog.resolve(list(features) if features is not None else None)
+            chosen = catalog.resolve(list(features) if features is not None else None,
+                                     entity=entity)
             names = [f.name for f in chosen]
             if len(set(names)) != len(names):
                 raise ValidationError("a feature is asked for twice", where="features",

@@ -41,7 +41,8 @@ from benne.sources import SOURCES, arrow_schema
 from benne.sources.custom import CustomSource
 
 __all__ = [
-    "EXCLUDED", "INPUT_PREFIX", "OBS", "SCORES", "SPINE", "build_expression", "input_schemas",
+    "EXCLUDED", "INPUT_PREFIX", "OBS", "SCORES", "SPINE", "build_expression", "entity_of",
+    "input_schemas",
     "input_tables", "required_features",
 ]
 
@@ -309,6 +310,26 @@ def _without_excluded(tables: Mapping[str, ir.Table]) -> dict[str, ir.Table]:
     return out
 
 
+def entity_of(features: Sequence[Feature], registry: Mapping[str, Feature],
+              custom: Sequence[CustomSource] = ()) -> str:
+    """The entity kind the views of ``features`` (and of their inputs) belong to.
+
+    Custom sources and user views are people's. Features of two kinds cannot be computed
+    together (one spine holds one kind).
+    """
+    views = {**VIEWS, **{cs.name: custom_view(cs) for cs in custom}}
+    kinds = {views[f.view].entity if f.view in views else "person"
+             for f in required_features(features, registry)
+             if not isinstance(f.aggregation, Derived)}
+    if len(kinds) > 1:
+        from benne.exceptions import ConfigError
+
+        raise ConfigError(f"features of several entity kinds asked for together: "
+                          f"{', '.join(sorted(kinds))}",
+                          fix="compute people's and shops' features separately")
+    return kinds.pop() if kinds else "person"
+
+
 def build_expression(
     features: Sequence[Feature],
     registry: Mapping[str, Feature],
@@ -323,13 +344,24 @@ def build_expression(
     spine is the ``spine`` input (one row per observation) and the columns are ``_obs``
     (the observation's row number), ``person_id, as_of``, then the features. ``custom``
     sources are views like the built-in ones.
+
+    The features' views say the entity kind (:func:`entity_of`): for shops the spine of one
+    date is every shop opened before it, and the key column ``person_id`` holds the
+    ``merchant_id``.
     """
     inputs = input_tables(custom)
     views = {**VIEWS, **{cs.name: custom_view(cs) for cs in custom}}
+    entity = entity_of(features, registry, custom)
     tables = _without_excluded(inputs)
+    tables[SCORES] = inputs[SCORES]  # the owner's earlier scores are a shop's view
     day = None if as_of is None else ibis.literal(as_of, "date")
     if as_of is None:
         spine = inputs[SPINE]
+    elif entity == "merchant":
+        shops = inputs["merchants"]
+        day = ibis.literal(as_of, "date")
+        spine = shops.filter(shops.opened_at < day).select(
+            person_id=shops.merchant_id, as_of=day).distinct()
     else:
         # The person exists even when their identity record is disputed: the spine reads the
         # identity table as stored; the identity features still leave the record out.

@@ -34,14 +34,18 @@ def _compute_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--definitions", type=click.Path(path_type=Path, dir_okay=False),
                      help="A Python file whose FEATURES list adds your own feature "
                           "definitions."),
+        click.option("--entity", type=click.Choice(["person", "merchant"]), default="person",
+                     show_default=True,
+                     help="Whose features: people's, or shops' (merchant: every shop opened "
+                          "before --as-of, or the merchant_id rows of --observations)."),
     ]
     for option in reversed(options):
         fn = option(fn)
     return fn
 
 
-def _read_people(path: Path) -> Any:
-    """A people file as pandas: person_id, and as_of when the file has it."""
+def _read_people(path: Path, key: str = "person_id") -> Any:
+    """A people file as pandas: person_id (``key``), and as_of when the file has it."""
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
 
@@ -52,13 +56,13 @@ def _read_people(path: Path) -> Any:
             table = pq.read_table(path)
         else:
             table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
-                column_types={"person_id": "string", "decision_id": "string"}))
+                column_types={key: "string", "decision_id": "string"}))
     except Exception as exc:  # pyarrow raises several error types for unreadable files
         raise SourceFileError(f"cannot read people file: {exc}", where=str(path),
-                              fix="give a CSV or Parquet file with a person_id column") from exc
-    if "person_id" not in table.column_names:
-        raise SourceFileError("people file has no person_id column", where=str(path),
-                              fix="add a person_id column (and optionally as_of)")
+                              fix=f"give a CSV or Parquet file with a {key} column") from exc
+    if key not in table.column_names:
+        raise SourceFileError(f"people file has no {key} column", where=str(path),
+                              fix=f"add a {key} column (and optionally as_of)")
     return table.to_pandas()
 
 
@@ -77,7 +81,8 @@ def _empty_and_constant(table: Any, keys: int = 2) -> tuple[list[str], list[str]
 
 
 def _compute(as_of: dt.datetime | None, db: Path | None, people: Path | None, engine: str,
-             lake: Path | None, out: Path | None, definitions: Path | None = None) -> None:
+             lake: Path | None, out: Path | None, definitions: Path | None = None,
+             entity: str = "person") -> None:
     import time
 
     import pyarrow.parquet as pq
@@ -87,7 +92,8 @@ def _compute(as_of: dt.datetime | None, db: Path | None, people: Path | None, en
 
     if out is None:
         raise click.UsageError("Missing option '--out'.")
-    frame = _read_people(people) if people is not None else None
+    key = "merchant_id" if entity == "merchant" else "person_id"
+    frame = _read_people(people, key) if people is not None else None
     per_person = frame is not None and ("as_of" in frame.columns
                                         or "observed_at" in frame.columns)
     if as_of is None and not per_person:
@@ -100,7 +106,7 @@ def _compute(as_of: dt.datetime | None, db: Path | None, people: Path | None, en
         who = None
     else:
         target = as_of.date() if as_of is not None else None
-        who = frame["person_id"].astype(str).tolist() if frame is not None else None
+        who = frame[key].astype(str).tolist() if frame is not None else None
     if store is not None:
         from benne.service import apply_dispute_holds
 
@@ -110,7 +116,7 @@ def _compute(as_of: dt.datetime | None, db: Path | None, people: Path | None, en
 
     user = load_definitions(definitions) if definitions is not None else []
     table = compute_features(store, target, engine=engine, people=who, lake=lake,
-                             definitions=user)
+                             definitions=user, entity=entity)
     out.parent.mkdir(parents=True, exist_ok=True)
     with console.stage(f"writing {out.name}"):
         pq.write_table(table, out)
@@ -148,10 +154,12 @@ def features(ctx: click.Context, **options: Any) -> None:
       benne features --as-of 2024-01-01 --out features.parquet
       benne features list
       benne features compute --as-of 2024-01-01 --engine spark --out features.parquet
+      benne features --entity merchant --as-of 2024-01-01 --out shop_features.parquet
     """
     if ctx.invoked_subcommand is not None:
         return
-    if all(v is None or (k == "engine" and v == "duckdb") for k, v in options.items()):
+    if all(v is None or (k == "engine" and v == "duckdb") or (k == "entity" and v == "person")
+           for k, v in options.items()):
         click.echo(ctx.get_help())
         return
     _compute(**options)
@@ -177,7 +185,10 @@ def compute(**options: Any) -> None:
               help="Also list the features of this store's custom sources.")
 @click.option("--definitions", type=click.Path(path_type=Path, dir_okay=False),
               help="Also list the features a Python file's FEATURES list defines.")
-def list_features(dimension: str | None, db: Path | None, definitions: Path | None) -> None:
+@click.option("--entity", type=click.Choice(["person", "merchant"]), default="person",
+              show_default=True, help="People's features, or shops'.")
+def list_features(dimension: str | None, db: Path | None, definitions: Path | None,
+                  entity: str) -> None:
     """List every feature: name, dimension, direction of risk, description and tip.
 
     Built-in features always; with --db the features of the store's custom sources (declared
@@ -188,14 +199,17 @@ def list_features(dimension: str | None, db: Path | None, definitions: Path | No
       benne features list
       benne features list --dimension fulfilment --json
       benne features list --db bureau.duckdb --definitions my_features.py
+      benne features list --entity merchant
     """
-    from benne.dimensions import DIMENSIONS
+    from benne.dimensions import ENTITY_DIMENSIONS
     from benne.exceptions import NotFoundError
+    from benne.features.merchants import MERCHANT_FEATURES
     from benne.features.registry import FEATURES, Catalog, load_definitions
 
-    if dimension is not None and dimension not in DIMENSIONS:
+    dims = ENTITY_DIMENSIONS[entity]
+    if dimension is not None and dimension not in dims:
         raise NotFoundError(f"unknown dimension {dimension!r}",
-                            fix=f"use one of {', '.join(DIMENSIONS)}")
+                            fix=f"use one of {', '.join(dims)}")
     user = load_definitions(definitions) if definitions is not None else []
     if db is not None:
         from benne.features.engines import DuckDBEngine
@@ -204,6 +218,8 @@ def list_features(dimension: str | None, db: Path | None, definitions: Path | No
             everything = eng.catalog(user).features
     else:
         everything = Catalog.build((), None, user).features if user else FEATURES
+    if entity == "merchant":
+        everything = MERCHANT_FEATURES
     chosen = [f for f in everything if dimension is None or f.dimension == dimension]
     lines = []
     for f in chosen:

@@ -520,13 +520,18 @@ class Catalog:
                 f"in {code}; add USD = <value of one US dollar in {code}> under [currencies] in "
                 f"the mapping and load it again"]
 
-    def resolve(self, wanted: Sequence[str | Feature] | None = None) -> list[Feature]:
-        """The definitions asked for (names or definitions, in that order), or the defaults."""
+    def resolve(self, wanted: Sequence[str | Feature] | None = None, *,
+                entity: str = "person") -> list[Feature]:
+        """The definitions asked for (names or definitions, in that order), or the defaults
+        of the ``entity`` kind (people's: :attr:`features`; shops':
+        :data:`benne.features.merchants.MERCHANT_FEATURES`)."""
         from benne.exceptions import NotFoundError
+        from benne.features.merchants import MERCHANT_EXTRA, MERCHANT_FEATURES
 
         if wanted is None:
-            return list(self.features)
-        by_name = {f.name: f for f in (*self.features, *self.extra)}
+            return list(self.features) if entity == "person" else list(MERCHANT_FEATURES)
+        by_name = {f.name: f for f in (*self.features, *self.extra, *MERCHANT_FEATURES,
+                                       *MERCHANT_EXTRA)}
         out = []
         for w in wanted:
             if isinstance(w, Feature):
@@ -540,12 +545,18 @@ class Catalog:
 
     def registry(self, chosen: Sequence[Feature] = ()) -> dict[str, Feature]:
         """Name -> definition, for resolving the inputs of derived features."""
-        out = {f.name: f for f in (*self.features, *self.extra)}
+        from benne.features.merchants import MERCHANT_EXTRA, MERCHANT_FEATURES
+
+        out = {f.name: f for f in (*self.features, *self.extra, *MERCHANT_FEATURES,
+                                   *MERCHANT_EXTRA)}
         out.update({f.name: f for f in chosen})
         return out
 
     def meta(self) -> dict[str, FeatureMeta]:
-        return {f.name: f.meta() for f in (*self.features, *self.extra)}
+        """Metadata of every feature by name, the shops' included."""
+        from benne.features.merchants import MERCHANT_FEATURES
+
+        return {f.name: f.meta() for f in (*self.features, *self.extra, *MERCHANT_FEATURES)}
 
 
 def load_definitions(path: Path | str) -> list[Feature]:
@@ -588,7 +599,7 @@ def feature_meta(store: Path | str | None = None) -> dict[str, FeatureMeta]:
     """Metadata of every feature, by name: built-in ones, and the custom sources' families of
     ``store`` when given."""
     if store is None:
-        return {f.name: f.meta() for f in FEATURES}
+        return Catalog(FEATURES).meta()
     from benne.features.engines import DuckDBEngine
 
     with DuckDBEngine(store) as eng:

@@ -1,6 +1,6 @@
 """The observation spine: who is featured, labelled and scored, as of when.
 
-One row is one observation: ``entity_kind`` (``person``; shops come later), ``entity_id``,
+One row is one observation: ``entity_kind`` (``person`` or ``merchant``, a shop), ``entity_id``,
 ``observed_at`` (a timestamp: the moment of the decision) and an optional ``decision_id`` (a
 loan application's id, say) that every later stage passes through. Like Feast's entity data
 frame, the spine is the one contract training, labelling and scoring share, on either engine.
@@ -9,6 +9,10 @@ frame, the spine is the one contract training, labelling and scoring share, on e
 ``entity_kind``/``entity_id``. ``observed_at`` may be a timestamp or a date (its midnight);
 time-zone-aware timestamps are converted to UTC, the store's clock. Observations keep their
 order; nothing is deduplicated, so two decisions on one person at the same moment are two rows.
+
+One spine holds one entity kind: features, labels and models are per kind, so
+:func:`read_observations` takes the kind expected (``entity``) and refuses rows of another. A
+file of shops may give ``merchant_id`` instead of ``entity_kind``/``entity_id``.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ import pyarrow as pa
 
 from benne.exceptions import ValidationError
 
-__all__ = ["ENTITY_KINDS", "SPINE_COLUMNS", "read_observations", "spine_schema"]
+__all__ = ["ENTITY_KINDS", "ID_COLUMNS", "SPINE_COLUMNS", "read_observations", "spine_schema"]
 
-ENTITY_KINDS = ("person",)
+ENTITY_KINDS = ("person", "merchant")
+# The column a file may name its entities by, per kind.
+ID_COLUMNS = {"person": "person_id", "merchant": "merchant_id"}
 SPINE_COLUMNS = ("entity_kind", "entity_id", "observed_at", "decision_id")
 
 
@@ -57,33 +63,38 @@ def _timestamps(values: pd.Series, source: str, field: str) -> pd.Series:
 
 
 def read_observations(frame: pd.DataFrame, source: str = "the observations",
-                      *, time_column: str = "observed_at") -> pd.DataFrame:
+                      *, time_column: str = "observed_at", entity: str = "person"
+                      ) -> pd.DataFrame:
     """The spine of ``frame``: ``entity_kind, entity_id, observed_at, decision_id``.
 
     ``frame`` needs ``person_id`` (or ``entity_kind`` and ``entity_id``) and ``time_column``;
     ``decision_id`` is optional and must be unique when given. Errors name the row and field.
     """
+    if entity not in ENTITY_KINDS:
+        raise ValidationError(f"entity must be one of {', '.join(ENTITY_KINDS)}; got {entity!r}",
+                              where="entity", fix="use person or merchant")
     cols = set(map(str, frame.columns))
+    id_column = ID_COLUMNS[entity]
     if "entity_id" in cols:
         ids = frame["entity_id"]
         id_field = "entity_id"
         kinds = frame["entity_kind"] if "entity_kind" in cols else pd.Series(
-            "person", index=frame.index)
-    elif "person_id" in cols:
-        ids, id_field = frame["person_id"], "person_id"
-        kinds = pd.Series("person", index=frame.index)
+            entity, index=frame.index)
+    elif id_column in cols:
+        ids, id_field = frame[id_column], id_column
+        kinds = pd.Series(entity, index=frame.index)
     else:
-        raise ValidationError(f"{source} have no person_id column", where=source,
-                              fix="give one row per decision with person_id and observed_at")
+        raise ValidationError(f"{source} have no {id_column} column", where=source,
+                              fix=f"give one row per decision with {id_column} and observed_at")
     if time_column not in cols:
         raise ValidationError(f"{source} have no {time_column} column", where=source,
                               fix=f"add {time_column}: the moment of each decision "
                                   "(timestamp or date)")
     for i, kind in enumerate(kinds, start=1):
-        if kind not in ENTITY_KINDS:
-            raise ValidationError(f"entity_kind must be one of {', '.join(ENTITY_KINDS)}; "
-                                  f"got {kind!r}", where=_where(source, i, "entity_kind"),
-                                  fix="observe people (entity_kind person)")
+        if kind != entity:
+            raise ValidationError(f"entity_kind must be {entity!r} here; got {kind!r}",
+                                  where=_where(source, i, "entity_kind"),
+                                  fix=f"give one kind per file (entity_kind {entity})")
     text = ids.astype("string")
     blank = (text.isna() | (text.str.len() == 0)).to_numpy()
     if blank.any():

@@ -5,6 +5,13 @@ bills are windowed on ``due_at``, orders on ``ordered_at``, a transfer is an eve
 payer and the payee, a shop's trading day belongs to the shop's owner. Features then speak only
 of views (``orders``, ``transfers``), so the as-of semantics are written once for all of them.
 
+Views belong to an entity kind (:data:`benne.features.spine.ENTITY_KINDS`). A shop's views
+(``shop``, ``shop_sales``, ``shop_owner_credit``, ``shop_owner_scores``) are streams of the shop,
+not of a person: their key column is still called ``person_id`` (the as-of semantics are
+written once, over one key column) but holds the ``merchant_id``; the owner's credit record and
+earlier benne scores are events of each of the owner's shops. One feature computation reads
+the views of one kind only.
+
 ``counterparties`` is the one view that depends on the as-of date itself (which counterparties
 a person had in the year before as-of, their credit record before as-of and their latest
 earlier score); it is built in :mod:`benne.features.asof`.
@@ -34,6 +41,7 @@ class View:
     sources: tuple[str, ...]
     description: str
     build: Callable[[Mapping[str, ir.Table]], ir.Table] | None
+    entity: str = "person"
 
 
 def _identity(tb: Mapping[str, ir.Table]) -> ir.Table:
@@ -110,6 +118,43 @@ def _merchant_sales(tb: Mapping[str, ir.Table]) -> ir.Table:
     )
 
 
+def _shop(tb: Mapping[str, ir.Table]) -> ir.Table:
+    t = tb["merchants"]
+    return t.select(person_id=t.merchant_id, t=t.opened_at, category=t.category)
+
+
+def _shop_sales(tb: Mapping[str, ir.Table]) -> ir.Table:
+    t = tb["merchant_sales"]
+    return t.select(person_id=t.merchant_id, t=t.day, gmv=t.gmv, orders=t.orders,
+                    refunds=t.refunds, rating=t.rating)
+
+
+def _owners(tb: Mapping[str, ir.Table]) -> ir.Table:
+    m = tb["merchants"]
+    return m.select(_m=m.merchant_id, _owner=m.owner_person_id).distinct()
+
+
+def _shop_owner_credit(tb: Mapping[str, ir.Table]) -> ir.Table:
+    """The owner's credit statements (every product, merchant loans included), per shop."""
+    c, m = tb["credit"], _owners(tb)
+    j = c.join(m, c.person_id == m._owner)
+    return j.select(person_id=j._m, t=j.statement_at, product=j.product,
+                    days_past_due=j.days_past_due, status=j.status)
+
+
+def _shop_owner_scores(tb: Mapping[str, ir.Table]) -> ir.Table:
+    """The owner's benne scores of earlier runs, one per run date (the mean when several
+    models scored that day), per shop; a run's date is its ``as_of``, so only runs dated
+    before the observation count, never the current one."""
+    from benne.features.asof import SCORES
+
+    h, m = tb[SCORES], _owners(tb)
+    daily = h.group_by([h.person_id.name("_p"), h.as_of.name("_run")]).aggregate(
+        score=h.score.cast("float64").mean())
+    j = daily.join(m, daily._p == m._owner)
+    return j.select(person_id=j._m, t=j._run, score=j.score)
+
+
 VIEWS: dict[str, View] = {
     v.name: v
     for v in (
@@ -127,6 +172,15 @@ VIEWS: dict[str, View] = {
              "people transacted with in the last 365 days, with their credit record and "
              "latest score before as_of",
              None),
+        View("shop", ("merchants",), "the shop's record, on opened_at", _shop, "merchant"),
+        View("shop_sales", ("merchant_sales",), "the shop's trading days, on day",
+             _shop_sales, "merchant"),
+        View("shop_owner_credit", ("merchants", "credit"),
+             "the shop owner's credit statements, on statement_at", _shop_owner_credit,
+             "merchant"),
+        View("shop_owner_scores", ("merchants",),
+             "the shop owner's benne scores of earlier runs, on the run's as_of",
+             _shop_owner_scores, "merchant"),
     )
 }
 

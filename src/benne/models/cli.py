@@ -58,13 +58,19 @@ def _names(text: str | None) -> tuple[str, ...]:
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of every split.")
 @click.option("--without-dimension", "without", multiple=True,
               type=click.Choice(["credit_history", "behaviour", "fulfilment", "identity",
-                                 "relationships"]),
-              help="Leave a dimension's features out (store mode), e.g. relationships.")
+                                 "relationships", "trading", "stability", "reputation",
+                                 "owner"]),
+              help="Leave a dimension's features out (store mode), e.g. relationships, or "
+                   "owner for shops.")
+@click.option("--entity", type=click.Choice(["person", "merchant"]), default="person",
+              show_default=True,
+              help="What is scored (store mode): people, or shops (merchant: their features, "
+                   "the merchant rule, keyed by merchant_id).")
 def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.datetime | None,
           observations: Path | None, oot_as_of: dt.datetime | None, rule: str | None,
           horizon_months: int | None, out: Path | None, special_values: str, exclude: str,
           allow_protected: bool, others_data: bool, columns: Path | None, no_challenger: bool,
-          seed: int, without: tuple[str, ...]) -> None:
+          seed: int, without: tuple[str, ...], entity: str) -> None:
     """Train the scorecard and its LightGBM challenger and write the model folder.
 
     From the store, features as of --as-of are joined with the labels of a rule (default:
@@ -82,6 +88,7 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
       benne train --table loans.csv --target bad --special-values=-7,-8 --exclude id --out m2
       benne train --db benne.duckdb --as-of 2024-10-01 --without-dimension relationships \\
                   --out models/no-relationships
+      benne train --entity merchant --db benne.duckdb --as-of 2024-10-01 --out models/shops
     """
     from benne.config import load_settings
     from benne.exceptions import InputError
@@ -92,6 +99,9 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
     if columns is not None and table is None:
         raise InputError("--columns describes the columns of a flat table (--table)",
                          fix="the store's features have their own descriptions; drop --columns")
+    if table is not None and entity != "person":
+        raise InputError("--entity merchant trains on the store's shops (--db)",
+                         fix="drop --table, or drop --entity")
     if table is not None and without:
         raise InputError("--without-dimension needs features from the store (--db)",
                          fix="use --exclude COL,... to leave columns of a flat table out")
@@ -131,7 +141,8 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
                 trained = train_from_observations(
                     store, read_table(observations), target=target or "target", rule=rule,
                     horizon_months=horizon_months, oot_from=oot_as_of, settings=settings,
-                    challenger=not no_challenger, without=without, source=observations.name)
+                    challenger=not no_challenger, without=without, source=observations.name,
+                    entity=entity)
             else:
                 if as_of is None:
                     raise InputError("training from the store needs --as-of",
@@ -139,8 +150,8 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
                                          "--table FILE --target COL")
                 trained = train_from_store(
                     store, as_of.date(), oot_as_of=oot_as_of.date() if oot_as_of else None,
-                    rule=rule or "credit", horizon_months=horizon_months, settings=settings,
-                    challenger=not no_challenger, without=without)
+                    rule=rule, horizon_months=horizon_months, settings=settings,
+                    challenger=not no_challenger, without=without, entity=entity)
         models, extra = trained.models, trained.manifest_extra
     save_model(models, folder, manifest_extra=extra)
     summary = {"model_dir": str(folder), "model_version": models.model_version,

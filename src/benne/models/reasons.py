@@ -56,6 +56,10 @@ PREFIXES: dict[str, str] = {
     "fulfilment": "FC",
     "identity": "ID",
     "relationships": "RL",
+    "trading": "MT",
+    "stability": "MS",
+    "reputation": "MR",
+    "owner": "MO",
     "other": "OT",
 }
 
@@ -121,6 +125,29 @@ FEATURE_CODES: dict[str, str] = {
     "transfers__counterparty_worst_dpd_mean_365d": "RL11",
     "transfers__counterparty_prior_score_mean_365d": "RL12",
     "transfers__counterparty_prior_score_min_365d": "RL13",
+    # shops (entity kind merchant)
+    "shop_sales__gmv_90d": "MT01",
+    "shop_sales__gmv_mean_90d": "MT02",
+    "shop_sales__orders_90d": "MT03",
+    "shop_sales__gmv_trend_90d": "MT04",
+    "shop_sales__gmv_yoy_90d": "MT05",
+    "shop_sales__gmv_volatility_90d": "MS01",
+    "shop_sales__trading_days_90d": "MS02",
+    "shop__age_days": "MS03",
+    "shop__category_food": "MS04",
+    "shop__category_fashion": "MS05",
+    "shop__category_electronics": "MS06",
+    "shop__category_home": "MS07",
+    "shop__category_beauty": "MS08",
+    "shop__category_services": "MS09",
+    "shop__category_agriculture": "MS10",
+    "shop_sales__refund_rate_365d": "MR01",
+    "shop_sales__refund_rate_90d": "MR02",
+    "shop_sales__rating_365d": "MR03",
+    "shop_sales__rating_trend_90d": "MR04",
+    "shop_owner_credit__worst_dpd_365d": "MO01",
+    "shop_owner_credit__late_statements_365d": "MO02",
+    "shop_owner_scores__prior_score": "MO03",
 }
 
 # source (the part of a feature name before ``__``) -> (code, statement, tip)
@@ -147,6 +174,17 @@ MISSING: dict[str, tuple[str, str, str]] = {
                   "Use your wallet for the payments you make to people you deal with"),
     "counterparties": ("MD08", "No transfers with other people yet",
                        "Use your wallet for the payments you make to people you deal with"),
+    # shops
+    "shop": ("MD09", "No shop record yet",
+             "Register your shop on the platform with its category and opening date"),
+    "shop_sales": ("MD10", "No sales of your shop on record yet",
+                   "Trade through the platform: each trading day gives your shop's score data"),
+    "shop_owner_credit": ("MD11", "No credit record of the shop's owner yet",
+                          "A small credit product in your name, or your merchant loan, repaid "
+                          "on time gives the owner dimension data"),
+    "shop_owner_scores": ("MD12", "No earlier personal score of the shop's owner yet",
+                          "Your own benne score counts once it has been computed in a "
+                          "scoring run"),
 }
 
 

@@ -5,6 +5,11 @@ Every frame carries the spine's keys (``person_id``, ``as_of``; for observations
 is 1 when the person had no credit statement strictly before the observation (no credit
 record at the time: every credit-history feature is missing), else 0; it is a segment for
 validation, never a feature. None of the key columns is ever a feature (:data:`KEY_COLUMNS`).
+
+Shops (``entity="merchant"``) go through the same frames keyed by ``merchant_id``; their
+segment ``thin_file`` marks a *new shop*: one that has not traded a full year before the
+observation (``shop__age_days`` missing or under 365), the shops' counterpart of a person
+without a credit record. Their default rule is ``merchant`` (:mod:`benne.labels`).
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ __all__ = [
     "KEY_COLUMNS",
     "SEGMENT",
     "ObservationFrame",
+    "DEFAULT_RULES",
     "frames_from_store",
+    "key_column",
     "observation_frame",
     "population_frame",
     "thin_file",
@@ -30,32 +37,64 @@ __all__ = [
 
 SEGMENT = "thin_file"
 # Spine keys, the segment and the label's status: carried through, never features.
-KEY_COLUMNS = ("person_id", "as_of", "observed_at", "decision_id", "entity_kind", "entity_id",
-               SEGMENT, "label_status")
+KEY_COLUMNS = ("person_id", "merchant_id", "as_of", "observed_at", "decision_id", "entity_kind",
+               "entity_id", SEGMENT, "label_status")
 _CREDIT_RECORD = "credit__months_on_file"
+_SHOP_AGE = "shop__age_days"
+# The label rule an entity kind is trained on when none is named.
+DEFAULT_RULES = {"person": "credit", "merchant": "merchant"}
+
+
+def key_column(entity: str) -> str:
+    """The id column of an entity kind's frames (``person_id``, ``merchant_id``)."""
+    from benne.features.spine import ID_COLUMNS
+
+    return ID_COLUMNS[entity]
 
 
 def thin_file(features: pd.DataFrame) -> pd.Series:
-    """1 where the row had no credit record before its observation, else 0 (int8)."""
+    """1 where the row had no credit record before its observation, else 0 (int8); for
+    shops (frames with ``merchant_id``), 1 where the shop had not traded a full year."""
+    if "merchant_id" in features.columns:
+        if _SHOP_AGE not in features.columns:
+            raise InputError(f"the features lack {_SHOP_AGE}, which tells new shops",
+                             fix="compute the shops' stability features too")
+        age = features[_SHOP_AGE]
+        return (age.isna() | (age < 365)).astype(np.int8).rename(SEGMENT)
     if _CREDIT_RECORD not in features.columns:
         raise InputError(f"the features lack {_CREDIT_RECORD}, which tells thin-file rows",
                          fix="compute the credit-history features too")
     return features[_CREDIT_RECORD].isna().astype(np.int8).rename(SEGMENT)
 
 
-def population_frame(store: Path | str, as_of: dt.date, *, rule: str = "credit",
+def _rule_for(rule: str | None, entity: str) -> str:
+    """The rule named, or the entity's default; a rule must label the entity's kind."""
+    from benne.labels import get_rule
+
+    name = rule or DEFAULT_RULES[entity]
+    if get_rule(name).entity != entity:
+        raise InputError(f"label rule {name!r} labels {get_rule(name).entity}s, not "
+                         f"{entity}s", where="rule",
+                         fix=f"use rule {DEFAULT_RULES[entity]!r} for {entity}s")
+    return name
+
+
+def population_frame(store: Path | str, as_of: dt.date, *, rule: str | None = None,
                      horizon_months: int | None = None, engine: str = "duckdb",
-                     lake: Path | None = None, target: str = "bad") -> pd.DataFrame:
-    """Everyone registered before ``as_of``: features, ``thin_file``, ``label_status`` and the
-    ``target`` (0/1, missing for no outcome or excluded), sorted by person."""
+                     lake: Path | None = None, target: str = "bad",
+                     entity: str = "person") -> pd.DataFrame:
+    """Everyone registered before ``as_of`` (every shop opened before it, for
+    ``entity="merchant"``): features, ``thin_file``, ``label_status`` and the ``target`` (0/1,
+    missing for no outcome or excluded), sorted by id. ``rule`` defaults to the entity's
+    (``credit`` for people, ``merchant`` for shops)."""
     from benne.features import compute_features
     from benne.labels import get_rule, label_table
 
-    chosen = get_rule(rule, horizon_months=horizon_months)
-    x = compute_features(store, as_of, engine=engine, lake=lake).to_pandas()
+    chosen = get_rule(_rule_for(rule, entity), horizon_months=horizon_months)
+    x = compute_features(store, as_of, engine=engine, lake=lake, entity=entity).to_pandas()
     y = label_table(store, as_of, chosen)
     frame = x.merge(y.rename(columns={"status": "label_status", "bad": target}),
-                    on=["person_id", "as_of"], how="left")
+                    on=[key_column(entity), "as_of"], how="left")
     frame["label_status"] = frame["label_status"].fillna("no outcome")
     frame[target] = frame[target].astype("float64")
     frame[SEGMENT] = thin_file(frame)
@@ -64,8 +103,8 @@ def population_frame(store: Path | str, as_of: dt.date, *, rule: str = "credit",
 
 def frames_from_store(
     store: Path | str, train_as_of: dt.date, oot_as_of: dt.date | None = None, *,
-    rule: str = "credit", horizon_months: int | None = None, engine: str = "duckdb",
-    lake: Path | None = None,
+    rule: str | None = None, horizon_months: int | None = None, engine: str = "duckdb",
+    lake: Path | None = None, entity: str = "person",
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Features as of each date joined with the labels of the rule (labelled rows only).
 
@@ -75,10 +114,11 @@ def frames_from_store(
 
     def labelled(day: dt.date) -> pd.DataFrame:
         frame = population_frame(store, day, rule=rule, horizon_months=horizon_months,
-                                 engine=engine, lake=lake)
+                                 engine=engine, lake=lake, entity=entity)
         frame = frame[frame["label_status"].isin(("good", "bad"))].drop(columns="label_status")
         if frame.empty:
-            raise InputError(f"no labelled people as of {day}", where=str(store),
+            who = "people" if entity == "person" else f"{entity}s"
+            raise InputError(f"no labelled {who} as of {day}", where=str(store),
                              fix="pick an as-of date with a performance window of data after "
                                  "it (benne labels build shows who is labelled)")
         frame["bad"] = frame["bad"].astype("int64")
@@ -100,7 +140,7 @@ class ObservationFrame:
 def observation_frame(
     store: Path | str, observations: pd.DataFrame, *, target: str | None = "target",
     rule: str | None = None, horizon_months: int | None = None, engine: str = "duckdb",
-    lake: Path | None = None, source: str = "the observations",
+    lake: Path | None = None, source: str = "the observations", entity: str = "person",
 ) -> ObservationFrame:
     """One row per decision: keys, features as of ``observed_at``, the application columns
     (every other column of ``observations``), ``thin_file`` and the target.
@@ -113,9 +153,9 @@ def observation_frame(
     from benne.features.spine import SPINE_COLUMNS
 
     obs = observations.reset_index(drop=True)
-    x = compute_features(store, obs, engine=engine, lake=lake).to_pandas()
+    x = compute_features(store, obs, engine=engine, lake=lake, entity=entity).to_pandas()
     features = [c for c in x.columns if c not in KEY_COLUMNS]
-    own = [c for c in obs.columns if c not in (*SPINE_COLUMNS, "person_id")
+    own = [c for c in obs.columns if c not in (*SPINE_COLUMNS, key_column(entity))
            and (target is None or c != target)]
     clash = [c for c in own if c in features or c in KEY_COLUMNS]
     if clash:

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from benne.exceptions import InputError
-from benne.pipeline.frames import SEGMENT, observation_frame
+from benne.pipeline.frames import SEGMENT, key_column, observation_frame
 
 __all__ = ["score_observations"]
 
@@ -25,9 +25,10 @@ _KEYS = ("decision_id", "person_id", "observed_at", "as_of", SEGMENT)
 def score_observations(
     models: Any, store: Path | str, observations: pd.DataFrame, *, challenger: bool = False,
     application_columns: Sequence[str] = (), engine: str = "duckdb", lake: Path | None = None,
-    source: str = "the observations",
+    source: str = "the observations", entity: str = "person",
 ) -> pd.DataFrame:
-    """Score each observation as of its ``observed_at`` (see the module docstring)."""
+    """Score each observation as of its ``observed_at`` (see the module docstring); shops
+    (``entity="merchant"``) are keyed by ``merchant_id``."""
     from benne.scoring import score_frame
 
     missing = [c for c in application_columns if c not in observations.columns]
@@ -36,11 +37,12 @@ def score_observations(
                          f"{', '.join(missing)}, which {source} lack", where=source,
                          fix="add the application's columns the model was trained with")
     built = observation_frame(store, observations, target=None, engine=engine, lake=lake,
-                              source=source)
+                              source=source, entity=entity)
     frame = built.frame
     used = set(models.scorecard.feature_names)
     if challenger and models.challenger is not None:
         used |= set(models.challenger.features)
     own = [c for c in built.application_columns if c not in used]
-    return score_frame(models, frame, challenger=challenger, passthrough=[*_KEYS, *own],
+    keys = [key_column(entity) if k == "person_id" else k for k in _KEYS]
+    return score_frame(models, frame, challenger=challenger, passthrough=[*keys, *own],
                        source=source)

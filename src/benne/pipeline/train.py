@@ -27,6 +27,7 @@ from benne.pipeline.frames import (
     KEY_COLUMNS,
     SEGMENT,
     frames_from_store,
+    key_column,
     observation_frame,
 )
 
@@ -63,25 +64,34 @@ def _settings(settings: Any, frame: pd.DataFrame, dropped: Sequence[str] = ()) -
 
 
 def _groups(frame: pd.DataFrame) -> Any:
-    """Persons as holdout groups when one appears more than once, else None (row split)."""
-    ids = frame["person_id"]
+    """Persons (or shops) as holdout groups when one appears more than once, else None (row
+    split)."""
+    ids = frame["merchant_id" if "merchant_id" in frame.columns else "person_id"]
     return ids.to_numpy() if ids.duplicated().any() else None
 
 
 def train_from_store(
     store: Path | str, as_of: dt.date, *, oot_as_of: dt.date | None = None,
-    rule: str = "credit", horizon_months: int | None = None, settings: Any = None,
+    rule: str | None = None, horizon_months: int | None = None, settings: Any = None,
     challenger: bool = True, without: Sequence[str] = (), engine: str = "duckdb",
-    lake: Path | None = None,
+    lake: Path | None = None, entity: str = "person",
 ) -> Trained:
-    """Features as of ``as_of`` and the rule's labels after it; ``oot_as_of`` validates."""
+    """Features as of ``as_of`` and the rule's labels after it; ``oot_as_of`` validates.
+
+    ``entity="merchant"`` trains the shops' model: their features, the ``merchant`` rule
+    unless another shops' rule is named, and ``entity`` in the manifest (scoring, the report
+    and the service read it).
+    """
     from benne.features.registry import feature_meta
     from benne.labels import get_rule
     from benne.models import train_models
+    from benne.pipeline.frames import _rule_for
 
+    rule = _rule_for(rule, entity)
     chosen = get_rule(rule, horizon_months=horizon_months)
     train, oot = frames_from_store(store, as_of, oot_as_of, rule=rule,
-                                   horizon_months=horizon_months, engine=engine, lake=lake)
+                                   horizon_months=horizon_months, engine=engine, lake=lake,
+                                   entity=entity)
     meta = feature_meta(store)  # built-in features and the store's custom sources
     dropped = [n for n, m in meta.items() if m.dimension in without]
     s = _settings(settings, train, dropped)
@@ -91,6 +101,7 @@ def train_from_store(
         "outcome": chosen.describe(),
         "label_rule": chosen.to_dict(),
         "model_kind": "bureau",
+        "entity": entity,
         "application_columns": [],
         "training_window": {
             "train_as_of": as_of.isoformat(),
@@ -109,7 +120,7 @@ def train_from_observations(
     rule: str | None = None, horizon_months: int | None = None,
     oot_from: dt.datetime | None = None, settings: Any = None, challenger: bool = True,
     without: Sequence[str] = (), engine: str = "duckdb", lake: Path | None = None,
-    source: str = "the observations",
+    source: str = "the observations", entity: str = "person",
 ) -> Trained:
     """One row per decision: features strictly before each ``observed_at``, the lender's
     target (or the store's rule) and the application columns; holdout grouped by person.
@@ -121,7 +132,7 @@ def train_from_observations(
 
     built = observation_frame(store, observations, target=target, rule=rule,
                               horizon_months=horizon_months, engine=engine, lake=lake,
-                              source=source)
+                              source=source, entity=entity)
     frame = built.frame
     frame = frame[frame[target].notna()].reset_index(drop=True)  # unlabelled: scoring only
     oot = None
@@ -141,9 +152,10 @@ def train_from_observations(
     extra: dict[str, Any] = {
         "outcome": built.outcome,
         "model_kind": "lender" if built.application_columns else "bureau",
+        "entity": entity,
         "application_columns": built.application_columns,
         "training_data": {"observations": source, "target": target, "rows": int(len(frame)),
-                          "people": int(frame["person_id"].nunique()),
+                          "people": int(frame[key_column(entity)].nunique()),
                           "holdout": "grouped by person"},
         "segments": {"train": segment_counts(frame, target)}
                     | ({"oot": segment_counts(oot, target)} if oot is not None else {}),

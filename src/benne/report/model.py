@@ -202,7 +202,14 @@ def report_from_model(
         seed=seed,
         n_boot=n_boot,
         latent=latent,
+        entity=str(manifest.get("entity", "person")),
     )
+    if manifest.get("entity") == "merchant":
+        from benne.report.merchants import shops_section
+        from benne.scoring import score_frame
+
+        y = pd.to_numeric(scored[target], errors="coerce")
+        report.shops = shops_section(scored, y, score_frame(models, frame))
     if out is not None:
         write_html(report, Path(out))
     return report

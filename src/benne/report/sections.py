@@ -63,6 +63,7 @@ class Report:
     stability: dict[str, Any] = field(default_factory=dict)
     fairness: dict[str, Any] = field(default_factory=dict)
     segments: dict[str, Any] = field(default_factory=dict)
+    shops: dict[str, Any] = field(default_factory=lambda: {"available": False})
     model_card: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -338,6 +339,7 @@ def build_report(
     n_boot: int = 200,
     segment: str | None = "thin_file",
     latent: str | None = None,
+    entity: str = "person",
 ) -> Report:
     """Compute every section of the report from scored frames.
 
@@ -388,6 +390,6 @@ def build_report(
         fairness=fair,
         segments=segments.segment_section(scored, y, segment=segment, latent=latent,
                                           scorecard_table=scorecard_table, seed=seed,
-                                          n_boot=n_boot),
+                                          n_boot=n_boot, entity=entity),
         model_card=[(label, str(card.get(key, "not stated"))) for key, label in MODEL_CARD_FIELDS],
     )

@@ -24,6 +24,10 @@ __all__ = ["SEGMENTS", "missing_bins", "segment_section", "wilson"]
 
 SEGMENTS = (("thin_file", 1, "Thin file (no credit record at the observation)"),
             ("thick_file", 0, "Thick file (a credit record at the observation)"))
+# A shops' model: the same 0/1 column marks a shop under a year of trading.
+SHOP_SEGMENTS = (("new_shop", 1, "New shop (under a year of trading at the observation)"),
+                 ("established_shop", 0, "Established shop (a year of trading or more)"))
+HEADINGS = {"person": "Thin file and thick file", "merchant": "New and established shops"}
 
 
 def wilson(bads: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -113,16 +117,18 @@ def missing_bins(scorecard_table: pd.DataFrame | None) -> list[dict[str, Any]]:
 
 def segment_section(scored: pd.DataFrame, y: pd.Series, *, segment: str | None,
                     latent: str | None = None, scorecard_table: pd.DataFrame | None = None,
-                    seed: int = 0, n_boot: int = 200) -> dict[str, Any]:
-    """The report's thin-file / thick-file section (see the module docstring)."""
+                    seed: int = 0, n_boot: int = 200, entity: str = "person") -> dict[str, Any]:
+    """The report's thin-file / thick-file section (see the module docstring); for shops
+    (``entity="merchant"``) new and established shops."""
     if segment is None or segment not in scored.columns:
         return {"available": False,
                 "reason": "the data has no thin_file column (the pipeline adds it to the "
                           "frames it builds from the store)"}
     flag = pd.to_numeric(scored[segment], errors="coerce")
     parts = []
-    for name, value, title in SEGMENTS:
+    for name, value, title in (SHOP_SEGMENTS if entity == "merchant" else SEGMENTS):
         m = (flag == value).to_numpy()
         parts.append(_segment(scored[m], y[m], name, title, latent, seed, n_boot))
     return {"available": True, "segment": segment, "latent": latent, "segments": parts,
+            "heading": HEADINGS[entity],
             "missing_bins": missing_bins(scorecard_table)}

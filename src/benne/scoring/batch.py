@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from benne.dimensions import DIMENSIONS, dimension_column
+from benne.dimensions import DIMENSIONS, dimension_column, dimensions_of
 from benne.exceptions import InputError
 from benne.models.data import numeric_column
 from benne.models.settings import BANDS, band_of
@@ -54,10 +54,12 @@ CHALLENGER_SUFFIX = "+challenger"
 BLOCK = 1 << 16
 
 
-def scores_columns(passthrough: Sequence[str] = ()) -> list[str]:
-    """The columns of the scores table, in order."""
+def scores_columns(passthrough: Sequence[str] = (),
+                   dimensions: Sequence[str] = DIMENSIONS) -> list[str]:
+    """The columns of the scores table, in order (``dimensions``: the scored kind's, people's
+    five by default, a shop's four for a shops' model)."""
     return (list(passthrough) + ["model_version", "score", "band", "pd"]
-            + [dimension_column(d) for d in DIMENSIONS]
+            + [dimension_column(d) for d in dimensions]
             + [f"reason_{i}" for i in range(1, MAX_REASONS + 1)]
             + [f"reason_{i}_text" for i in range(1, MAX_REASONS + 1)]
             + [f"reason_{i}_what_if" for i in range(1, MAX_REASONS + 1)])
@@ -102,12 +104,13 @@ class _Scorecard:
         self.keys = [keys.key_table(j, x) for j, x in enumerate(t.value_lost)]
         self.logit = [f.logit for f in sc.features]
         dims = [f.meta.dimension for f in sc.features]
-        self.dim = [DIMENSIONS.index(d) if d in DIMENSIONS else -1 for d in dims]
-        self.span = {DIMENSIONS.index(d): (sum(f.min_points for f in sc.features
-                                               if f.meta.dimension == d),
-                                           sum(f.max_points for f in sc.features
-                                               if f.meta.dimension == d))
-                     for d in dict.fromkeys(dims) if d in DIMENSIONS}
+        self.dimensions = kinds = dimensions_of(dims)
+        self.dim = [kinds.index(d) if d in kinds else -1 for d in dims]
+        self.span = {kinds.index(d): (sum(f.min_points for f in sc.features
+                                          if f.meta.dimension == d),
+                                      sum(f.max_points for f in sc.features
+                                          if f.meta.dimension == d))
+                     for d in dict.fromkeys(dims) if d in kinds}
         self.k = k
         self.score = np.empty(n, dtype=np.int32)
         self.band = np.empty(n, dtype=np.int8)
@@ -224,10 +227,10 @@ def score_frame(
     out["score"] = score
     out["band"] = pd.Categorical.from_codes(band, [name for _, name in BANDS], validate=False)
     out["pd"] = p
-    for d, dim in enumerate(DIMENSIONS):
+    for d, dim in enumerate(card.dimensions):
         out[dimension_column(dim)] = card.dim_score.get(d, np.full(n, np.nan))
     out.update(reasons)
     # copy=False: the columns are fresh arrays; consolidating them into 2-D blocks would copy
     # every float column once more (a tenth of the time at a million rows)
-    return pd.DataFrame({c: out[c] for c in scores_columns(passthrough)},
+    return pd.DataFrame({c: out[c] for c in scores_columns(passthrough, card.dimensions)},
                         index=pd.RangeIndex(n), copy=False)

@@ -22,8 +22,11 @@ from benne import console
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="Scores file; .csv or .parquet by its extension.")
 @click.option("--challenger", is_flag=True, help="Score with the challenger instead.")
+@click.option("--entity", type=click.Choice(["person", "merchant"]), default="person",
+              show_default=True,
+              help="What is scored: people, or shops (merchant_id; a shops' model).")
 def score(model_dir: Path | None, input_path: Path | None, observations: Path | None,
-          db: Path | None, out: Path, challenger: bool) -> None:
+          db: Path | None, out: Path, challenger: bool, entity: str) -> None:
     """Score every row of a features table: score, band, pd, dimensions, reasons.
 
     The input's columns that are not model features (ids) pass through first. With
@@ -34,6 +37,8 @@ def score(model_dir: Path | None, input_path: Path | None, observations: Path | 
     Example:
       benne score --model models/champion --input features.parquet --out scores.parquet
       benne score --model models/lender --observations loans.csv --out loan_scores.parquet
+      benne score --entity merchant --model models/shops --input shop_features.parquet \\
+                  --out shop_scores.parquet
     """
     import time
 
@@ -49,21 +54,26 @@ def score(model_dir: Path | None, input_path: Path | None, observations: Path | 
     if (input_path is None) == (observations is None):
         raise InputError("give either --input or --observations", where="--input",
                          fix="score a features table, or decisions with --observations")
+    import json
+
     folder = model_dir or load_settings().model_dir
     models = load_model(folder)
+    manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    trained_on = manifest.get("entity", "person")
+    if trained_on != entity:
+        raise InputError(f"the model in {folder} scores {trained_on}s, not {entity}s",
+                         where="--entity", fix=f"pass --entity {trained_on} or a {entity}s' "
+                                               "model")
     t0 = time.perf_counter()
     if observations is not None:
-        import json
-
         from benne.pipeline import score_observations
 
-        manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
         frame = read_table(observations)
         with console.stage(f"scoring {len(frame):,} observations"):
             scores = score_observations(
                 models, db or load_settings().store, frame, challenger=challenger,
                 application_columns=manifest.get("application_columns", []),
-                source=observations.name)
+                source=observations.name, entity=entity)
     else:
         assert input_path is not None
         frame = read_table(input_path)
@@ -74,6 +84,10 @@ def score(model_dir: Path | None, input_path: Path | None, observations: Path | 
         with console.stage(f"scoring {len(frame):,} rows"):
             scores = score_frame(models, frame, challenger=challenger, passthrough=passthrough,
                                  source=input_path.name)
+        if entity == "merchant":
+            from benne.scoring.merchants import with_category_norms
+
+            scores = with_category_norms(scores, frame)
     seconds = time.perf_counter() - t0
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":

@@ -68,6 +68,7 @@ __all__ = [
     "BusyError",
     "Consent",
     "Dispute",
+    "MerchantScore",
     "Partner",
     "PersonToken",
     "Score",
@@ -161,6 +162,29 @@ class Score(Base):
     __table_args__ = (
         UniqueConstraint("person_id", "as_of", "model_version", name="uq_scores_run"),
         Index("ix_scores_person", "person_id", "as_of"),
+    )
+
+
+class MerchantScore(Base):
+    """One scored run of one shop, with the owner whose consent opens it to partners."""
+
+    __tablename__ = "merchant_scores"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    merchant_id: Mapped[str] = mapped_column(String(200))
+    owner_person_id: Mapped[str] = mapped_column(String(200))
+    as_of: Mapped[date] = mapped_column(Date)
+    model_version: Mapped[str] = mapped_column(String(100))
+    score: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(20))
+    pd: Mapped[float] = mapped_column(Float)
+    dimensions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "as_of", "model_version", name="uq_merchant_scores_run"),
+        Index("ix_merchant_scores_merchant", "merchant_id", "as_of"),
+        Index("ix_merchant_scores_owner", "owner_person_id"),
     )
 
 

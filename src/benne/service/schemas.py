@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from benne.dimensions import DIMENSIONS
+from benne.dimensions import DIMENSIONS, MERCHANT_DIMENSIONS
 from benne.service.consent import PURPOSE_PATTERN
 from benne.sources import SOURCES
 
@@ -22,6 +22,7 @@ __all__ = [
     "ErrorOut",
     "MeDataOut",
     "MeScoreOut",
+    "MerchantScoreOut",
     "NoticeFactor",
     "NoticeOut",
     "PartnerScoreOut",
@@ -29,6 +30,7 @@ __all__ = [
     "Purpose",
     "ReasonOut",
     "ScoreRunOut",
+    "ShopOut",
     "SourceName",
     "Text",
     "UtcDateTime",
@@ -156,6 +158,34 @@ class PartnerScoreOut(BaseModel):
     reasons: list[ReasonOut]
     open_disputes: int = Field(0, description="The person's records under dispute, being "
                                               "reinvestigated: the score may change.")
+
+
+class MerchantScoreOut(BaseModel):
+    """A shop's latest score, read under its owner's consent (four dimensions of its own)."""
+
+    merchant_id: str
+    purpose: str
+    as_of: date
+    model_version: str
+    score: int = Field(ge=350, le=950)
+    band: str
+    pd: float
+    dimensions: dict[str, float | None] = Field(
+        examples=[{d: 50.0 for d in MERCHANT_DIMENSIONS}])
+    reasons: list[ReasonOut]
+
+
+class ShopOut(BaseModel):
+    """One of the signed-in owner's shops: its latest score, reasons and tips."""
+
+    merchant_id: str
+    as_of: date
+    model_version: str
+    score: int
+    band: str
+    pd: float
+    dimensions: dict[str, float | None]
+    reasons: list[ReasonOut]
 
 
 class MeScoreOut(BaseModel):

@@ -50,7 +50,7 @@ TRUTH_SCHEMA = pa.schema([
 
 # Children of a chunk's SeedSequence, one per generator, fixed forever (append, never reorder).
 _STREAMS = ("people", "identity", "addresses", "shops", "orders", "bills", "savings",
-            "transfers", "accounts", "credit", "merchant_sales")
+            "transfers", "accounts", "credit", "merchant_sales", "shop_health")
 
 
 @dataclass
@@ -85,8 +85,9 @@ def _chunk(number: int, first: int, n: int, cal: Calendar, p: Params, shift: flo
     streams = np.random.SeedSequence(seed, spawn_key=(number,)).spawn(len(_STREAMS))
     rng = {name: np.random.default_rng(s) for name, s in zip(_STREAMS, streams, strict=True)}
     people = population.make_people(first, n, cal, p, rng["people"])
-    shops = merchants.make_shops(people, cal, p, rng["shops"])
-    acc = credit.make_accounts(people, cal, p, rng["accounts"], shops.owner, shops.monthly_shock)
+    shops = merchants.make_shops(people, cal, p, rng["shops"], rng["shop_health"])
+    acc = credit.make_accounts(people, cal, p, rng["accounts"], shops.owner, shops.monthly_shock,
+                               shops.health)
     outcome = credit.run_chain(acc, cal.months, p, shift)
     shop_numbers = people.number[shops.owner]
     tables = {

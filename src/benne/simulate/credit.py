@@ -83,8 +83,16 @@ class Outcome:
 
 def make_accounts(people: People, cal: Calendar, p: Params, rng: np.random.Generator,
                   merchant_owner: np.ndarray | None = None,
-                  merchant_shock: np.ndarray | None = None) -> Accounts:
-    """Accounts of people with credit; shop owners may add a merchant loan."""
+                  merchant_shock: np.ndarray | None = None,
+                  merchant_health: np.ndarray | None = None) -> Accounts:
+    """Accounts of people with credit; shop owners may add a merchant loan.
+
+    A merchant loan is the shop's debt: its chain runs on the shop's latent health
+    (``merchant_health``, see :mod:`benne.simulate.merchants`) in place of the owner's
+    creditworthiness, on the shop's bad spells and the owner's shocks, and on uniforms of its
+    own (drawn after every other account's numbers, so the owner's other accounts do not
+    change); the owner's own risk enters through the health.
+    """
     n, months = people.n, cal.months
     inc, d, az = people.income, people.digital, people.age_z
     count = np.where(people.has_credit,
@@ -107,8 +115,11 @@ def make_accounts(people: People, cal: Calendar, p: Params, rng: np.random.Gener
         assert merchant_shock is not None
         shock = np.concatenate([shock, people.shock[extra] | merchant_shock[gets]])
         a = len(owner)
+    cw_acc = people.creditworthiness[owner]
+    if merchant_health is not None and merchant_owner is not None and len(merchant_owner):
+        cw_acc[len(cw_acc) - int(gets.sum()):] = p.merchant_health_scale * merchant_health[gets]
     order = np.argsort(owner, kind="stable")
-    owner, product, shock = owner[order], product[order], shock[order]
+    owner, product, shock, cw_acc = owner[order], product[order], shock[order], cw_acc[order]
     counts = np.bincount(owner, minlength=n)
     seq = np.arange(a) - np.repeat(np.cumsum(counts) - counts, counts)
     # Most accounts are already open when the window starts; the rest open during it.
@@ -116,6 +127,9 @@ def make_accounts(people: People, cal: Calendar, p: Params, rng: np.random.Gener
     term = np.where((product == _LOAN) | (product == _MERCHANT),
                     rng.choice([12, 24, 36, 48], a), 10_000)
     term = np.where(product == _BNPL, 10_000, term)
+    # A merchant loan is a revolving working-capital line (drawn and repaid with the shop's
+    # sales), so it stays open until closed or charged off.
+    term = np.where(product == _MERCHANT, 10_000, term)
     size = {_CARD: (2000.0, 0.8), _LOAN: (6000.0, 0.6), _BNPL: (300.0, 0.3),
             _MERCHANT: (8000.0, 0.5)}
     base = np.array([np.log(size[i][0]) for i in range(4)])[product]
@@ -126,10 +140,14 @@ def make_accounts(people: People, cal: Calendar, p: Params, rng: np.random.Gener
     acc = Accounts(
         owner=owner, seq=seq, product=product, opened=opened, term=term, limit=limit,
         statement_offset=statement_offset, u_miss=u_person[owner],
-        u_close=rng.random((a, months), np.float32), cw=people.creditworthiness[owner],
+        u_close=rng.random((a, months), np.float32), cw=cw_acc,
         shock=shock, first_line=np.zeros(a, dtype=bool),
     )
-    return _first_lines(acc, people, u_person, months, p, rng)
+    acc = _first_lines(acc, people, u_person, months, p, rng)
+    if merchant_health is not None:
+        shop = np.flatnonzero(acc.product == _MERCHANT)
+        acc.u_miss[shop] = rng.random((len(shop), months), np.float32)
+    return acc
 
 
 def _first_lines(acc: Accounts, people: People, u_person: np.ndarray, months: int, p: Params,
@@ -174,10 +192,12 @@ def run_chain(acc: Accounts, months: int, p: Params, shift: float) -> Outcome:
     status = np.zeros((a, months), dtype=np.int64)
     alive = np.ones(a, dtype=bool)
     cur = np.zeros(a, dtype=np.int64)
+    extra = np.where(acc.product == _MERCHANT, p.merchant_miss_shift, 0.0)
     # Accounts open before the window may start it already behind (the stationary chain).
     for t in range(months):
         s = acc.shock[:, t]
-        p_miss = sigmoid(p.miss_intercept + shift - p.miss_on_cw * acc.cw + p.miss_on_shock * s)
+        p_miss = sigmoid(p.miss_intercept + shift + extra - p.miss_on_cw * acc.cw
+                         + p.miss_on_shock * s)
         p_roll = sigmoid(p.roll_intercept - p.roll_on_cw * acc.cw + p.roll_on_shock * s)
         on = alive & (acc.opened <= t)
         u = acc.u_miss[:, t]

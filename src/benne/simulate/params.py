@@ -156,7 +156,13 @@ class Params:
 
     # Merchants.
     shop_owner_rate: float = 0.03
-    merchant_loan_share: float = 0.5  # of shop owners who have credit
+    merchant_loan_share: float = 0.8  # of shop owners who have credit
+    # The merchant loan's chain reads the shop's standardised health times this scale where
+    # a person's reads creditworthiness (see benne.simulate.merchants).
+    merchant_health_scale: float = 0.55
+    # Logit added to a merchant loan's monthly chance to miss: small shops default more often
+    # than people (the shift calibrated for people is not re-calibrated for shops).
+    merchant_miss_shift: float = 0.8
 
     calibration_people: int = 20_000  # size of the sample the bad rate is calibrated on
 

@@ -161,6 +161,6 @@ def test_observation_spine_is_validated(store: Path) -> None:
         compute_features(store, pd.DataFrame({"person_id": ["p1", "p1"],
                                               "observed_at": ["2024-01-01"] * 2,
                                               "decision_id": ["x", "x"]}))
-    with pytest.raises(ValidationError, match="entity_kind must be one of person"):
-        compute_features(store, pd.DataFrame({"entity_kind": ["merchant"], "entity_id": ["m1"],
+    with pytest.raises(ValidationError, match="entity_kind must be 'person' here; got 'shop'"):
+        compute_features(store, pd.DataFrame({"entity_kind": ["shop"], "entity_id": ["m1"],
                                               "observed_at": ["2024-01-01"]}))

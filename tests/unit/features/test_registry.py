@@ -31,11 +31,16 @@ def test_names_are_unique_and_say_their_source() -> None:
 
 
 def test_every_feature_has_a_description_a_tip_and_a_direction() -> None:
+    from benne.features.merchants import MERCHANT_FEATURES, category_feature
+    from benne.sources import MERCHANT_CATEGORIES
+
     meta = feature_meta()
-    assert list(meta) == [f.name for f in FEATURES]
+    assert list(meta) == [f.name for f in (*FEATURES, *MERCHANT_FEATURES)]
+    categories = {category_feature(c) for c in MERCHANT_CATEGORIES}
     for name, m in meta.items():
         assert isinstance(m, FeatureMeta)
-        assert m.direction in ("increasing", "decreasing"), name
+        assert m.direction in (("auto",) if name in categories
+                               else ("increasing", "decreasing")), name
         assert m.description.endswith(".") and len(m.description) > 20, name
         assert m.tip.endswith(".") and len(m.tip) > 15, name
 

@@ -49,7 +49,8 @@ OPERATIONS = [
     ("GET", "/v1/scores/{person_id}"), ("GET", "/v1/me/score"), ("GET", "/v1/me/data"),
     ("POST", "/v1/me/disputes"), ("GET", "/v1/me/disputes"), ("GET", "/v1/me/access-log"),
     ("GET", "/v1/audit/verify"), ("GET", "/v1/audit/checkpoint"), ("GET", "/v1/audit/key"),
-    ("GET", "/v1/audit/consistency"),
+    ("GET", "/v1/audit/consistency"), ("GET", "/v1/merchants/{merchant_id}/score"),
+    ("GET", "/v1/me/merchants"),
 ]
 
 
@@ -85,6 +86,7 @@ def test_schema_documents_every_route(api_schema: schemathesis.BaseSchema,
                           "/v1/me/score", "/v1/me/data", "/v1/me/disputes", "/v1/me/access-log",
                           "/v1/audit/verify", "/v1/audit/checkpoint", "/v1/audit/key",
                           "/v1/audit/consistency", "/v1/scores/{person_id}/notice",
-                          "/v1/me/notices", "/v1/population"}
+                          "/v1/me/notices", "/v1/population",
+                          "/v1/merchants/{merchant_id}/score", "/v1/me/merchants"}
     assert fuzz_world.client.get("/docs").status_code == 200
 

@@ -14,6 +14,12 @@ short read-only transaction (key, consent, score), then the audit entry handed t
 :class:`~benne.service.audit_writer.GroupAppender`, which commits the entries of concurrent
 reads together; the answer is serialised once, on the loop. ``open_disputes`` tells the
 partner how many of the person's records are being reinvestigated.
+
+``GET /v1/merchants/{merchant_id}/score`` reads a shop's score through the same path with the
+entity ``merchant``: the shop's owner's consent opens it (:mod:`benne.service.merchants`), a
+refusal is the same ``403`` byte for byte (whether the shop exists or not), and the read is
+audited as ``score.read`` under the owner with ``entity`` and the shop's id in its detail (an
+unknown shop's id is logged as a digest, like an unknown person's).
 """
 
 from __future__ import annotations
@@ -26,9 +32,9 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import Connection
 
 from benne.exceptions import ConsentRequiredError, NotFoundError
-from benne.service import audit, consent
+from benne.service import audit, consent, merchants
 from benne.service.deps import ClockDep, PartnerKey, in_thread, partner_of, read_connection
-from benne.service.schemas import PartnerScoreOut, Purpose, error_responses
+from benne.service.schemas import MerchantScoreOut, PartnerScoreOut, Purpose, error_responses
 
 __all__ = ["logged_person", "router"]
 
@@ -50,8 +56,32 @@ async def read_score(
     clock: ClockDep,
 ) -> Response:
     """A person's latest score, for a partner holding a live consent for this purpose."""
-    answer = await in_thread(request, "partner", _transaction, request, key, person_id, purpose,
-                             clock())
+    return await _answer(request, key, person_id, purpose, clock(), "person")
+
+
+MerchantId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f/]+$")]
+
+
+@router.get(
+    "/merchants/{merchant_id}/score",
+    response_model=MerchantScoreOut,
+    responses=error_responses(401, 403, 404, 413, 422, 429, 503),
+)
+async def read_merchant_score(
+    merchant_id: MerchantId,
+    purpose: Annotated[Purpose, Query(description="Why the partner reads the score.")],
+    request: Request,
+    key: PartnerKey,
+    clock: ClockDep,
+) -> Response:
+    """A shop's latest score, for a partner holding the owner's live consent for this purpose."""
+    return await _answer(request, key, merchant_id, purpose, clock(), "merchant")
+
+
+async def _answer(request: Request, key: str | None, entity_id: str, purpose: str,
+                  now: datetime, entity: str) -> Response:
+    answer = await in_thread(request, "partner", _transaction, request, key, entity_id, purpose,
+                             now, entity)
     if isinstance(answer, ConsentRequiredError):
         raise answer  # after the commit: the refusal stays in the audit log
     # Serialised here, once: returned as a model it would be validated and dumped again
@@ -72,11 +102,12 @@ def logged_person(conn: Connection, person_id: str, live: str | None,
     return person_id
 
 
-def _transaction(request: Request, key: str | None, person_id: str, purpose: str,
-                 now: datetime) -> PartnerScoreOut | ConsentRequiredError:
+def _transaction(request: Request, key: str | None, entity_id: str, purpose: str,
+                 now: datetime, entity: str = "person"
+                 ) -> PartnerScoreOut | MerchantScoreOut | ConsentRequiredError:
     with read_connection(request) as conn:
-        partner_id, live, run, logged, detail = _read(request, conn, key, person_id, purpose,
-                                                      now)
+        partner_id, live, run, logged, detail = _read(request, conn, key, entity_id, purpose,
+                                                      now, entity)
     if live is not None and run is None:
         raise NotFoundError("no score is held for this person yet",
                             fix="retry after the next scoring run")
@@ -90,17 +121,30 @@ def _transaction(request: Request, key: str | None, person_id: str, purpose: str
             "this person has not given you a live consent for this purpose",
             fix="ask the person to grant consent for this purpose in benne",
         )
+    if entity == "merchant":
+        return MerchantScoreOut(purpose=purpose, **run)  # type: ignore[arg-type]
     return PartnerScoreOut(purpose=purpose, **run)  # type: ignore[arg-type]
 
 
-def _read(request: Request, conn: Connection, key: str | None, person_id: str, purpose: str,
-          now: datetime) -> tuple[str, str | None, dict[str, Any] | None, str | None,
-                                  dict[str, object]]:
+def _read(request: Request, conn: Connection, key: str | None, entity_id: str, purpose: str,
+          now: datetime, entity: str = "person"
+          ) -> tuple[str, str | None, dict[str, Any] | None, str | None, dict[str, object]]:
     """Authenticate, then read the consent and the score: (partner, consent, run, logged id,
     audit detail)."""
     partner_id = partner_of(request, conn, key)
-    live, run = consent.partner_view(conn, person_id=person_id, partner_id=partner_id,
+    detail: dict[str, object] = {"partner_id": partner_id, "purpose": purpose}
+    if entity == "merchant":
+        owner, live, run = merchants.merchant_view(conn, merchant_id=entity_id,
+                                                   partner_id=partner_id, purpose=purpose,
+                                                   now=now)
+        detail["entity"] = "merchant"
+        if owner is None:
+            detail["asked_for"] = hashlib.sha256(entity_id.encode()).hexdigest()[:16]
+        else:
+            detail["merchant_id"] = entity_id
+        detail.update({"consent_id": live, "outcome": "granted" if live else "refused"})
+        return partner_id, live, run, owner, detail
+    live, run = consent.partner_view(conn, person_id=entity_id, partner_id=partner_id,
                                      purpose=purpose, now=now)
-    detail: dict[str, object] = {"partner_id": partner_id, "purpose": purpose,
-                                 "consent_id": live, "outcome": "granted" if live else "refused"}
-    return partner_id, live, run, logged_person(conn, person_id, live, detail), detail
+    detail.update({"consent_id": live, "outcome": "granted" if live else "refused"})
+    return partner_id, live, run, logged_person(conn, entity_id, live, detail), detail

@@ -39,6 +39,7 @@ from benne.service.schemas import (
     MeDataOut,
     MeScoreOut,
     ScoreRunOut,
+    ShopOut,
     error_responses,
 )
 
@@ -157,6 +158,16 @@ async def my_score(request: Request, auth: PersonCredentials, clock: ClockDep) -
                            band=r.band) for r in runs]
     latest = max(runs, key=lambda r: (r.as_of, r.id))
     return MeScoreOut(history=history, **scores.score_dict(latest))
+
+
+@router.get("/me/merchants", response_model=list[ShopOut])
+async def my_shops(request: Request, auth: PersonCredentials, clock: ClockDep) -> list[ShopOut]:
+    """Your shops' latest scores, their four dimensions, and the reasons with tips (empty
+    when you own no scored shop)."""
+    from benne.service.merchants import owner_shops
+
+    return await _as_person(request, auth, clock(), lambda session, person_id: [
+        ShopOut(**run) for run in owner_shops(session, person_id)])
 
 
 @router.get("/me/data", response_model=MeDataOut)

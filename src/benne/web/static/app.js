@@ -10,6 +10,13 @@ const DIMENSIONS = {
   relationships: "Interpersonal relationships",
 };
 
+const SHOP_DIMENSIONS = {
+  trading: "Trading",
+  stability: "Stability",
+  reputation: "Reputation",
+  owner: "Owner",
+};
+
 function $(id) { return document.getElementById(id); }
 
 function el(tag, text, cls) {
@@ -198,6 +205,8 @@ const person = {
     const score = await api("GET", "/v1/me/score", { token: this.token });
     const population = await api("GET", "/v1/population", { token: this.token });
     this.renderScore(score.ok ? score.data : null, population.ok ? population.data : null);
+    const shops = await api("GET", "/v1/me/merchants", { token: this.token });
+    this.renderShops(shops.ok ? shops.data : []);
     const notices = await api("GET", "/v1/me/notices", { token: this.token });
     this.renderNotices(notices.ok ? notices.data : []);
     this.renderAccess(data.access_log);
@@ -240,6 +249,39 @@ const person = {
     renderReasons($("reasons"), s.reasons, s.score);
     drawHistory($("history-chart"), s.history, bands, lo, hi);
     fillRows($("history"), [...s.history].reverse().map((h) => [h.as_of, h.score, h.band, h.model_version]));
+  },
+
+  renderShops(shops) {
+    $("shops-card").hidden = !shops.length;
+    $("shops").replaceChildren(...shops.map((s) => {
+      const box = el("article", null, "shop");
+      box.dataset.merchant = s.merchant_id;
+      box.append(el("h3", "Shop " + s.merchant_id));
+      const line = el("p", null, "score");
+      const band = el("span", s.band, "band");
+      band.dataset.band = s.band;
+      line.append(el("span", String(s.score), "score-value shop-score"), " ", band);
+      box.append(line, el("p", "As of " + s.as_of + " · model " + s.model_version, "muted"));
+      const dims = el("ul", null, "dims");
+      for (const [k, label] of Object.entries(SHOP_DIMENSIONS)) {
+        const li = el("li");
+        li.dataset.dimension = k;
+        const name = el("span", label, "dim-label");
+        name.id = "shop-" + s.merchant_id + "-" + k;
+        const bar = el("div", null, "bar");
+        bar.setAttribute("role", "meter");
+        bar.setAttribute("aria-labelledby", name.id);
+        bar.setAttribute("aria-valuemin", "0");
+        bar.setAttribute("aria-valuemax", "100");
+        bar.append(el("div", null, "fill"));
+        li.append(name, bar, el("span", setBar(bar, s.dimensions[k]), "dim-value"));
+        dims.append(li);
+      }
+      const reasons = el("ol", null, "reasons shop-reasons");
+      renderReasons(reasons, s.reasons, s.score);
+      box.append(dims, el("h4", "What cost the shop points, and how to improve"), reasons);
+      return box;
+    }));
   },
 
   renderNotices(notices) {
