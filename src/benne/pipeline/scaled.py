@@ -120,7 +120,7 @@ def train_counted_from_store(
                          where="--challenger-sample", fix="give a number of rows, e.g. 200000")
     chosen = get_rule(rule, horizon_months=horizon_months)
     tmp = None
-    counters: list[Any]
+    counters: list[Any] = []
     if engine == "spark":
         import tempfile
 
@@ -201,6 +201,9 @@ def train_counted_from_store(
             extra["without_dimensions"] = list(without)
         return Trained(models, extra)
     finally:
+        for c in counters:
+            if isinstance(c, SparkCounter):
+                c.df.unpersist()
         if tmp is not None:
             import shutil
 
