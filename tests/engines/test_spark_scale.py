@@ -93,3 +93,30 @@ def test_model_folder_and_scores_are_the_same_on_both_engines(spark: Any, store:
         left = one[c].astype(object).where(one[c].notna(), None).tolist()
         right = two[c].astype(object).where(two[c].notna(), None).tolist()
         assert left == right, c
+
+
+def test_train_and_score_commands_run_on_spark(spark: Any, store: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from benne.cli import main
+
+    lake = str(store.parent / "lake")
+    code = main(["train", "--db", str(store), "--as-of", "2024-10-01", "--engine", "spark",
+                 "--lake", lake, "--no-challenger", "--out", str(tmp_path / "m"), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert manifest["training"]["from"] == "counts"
+    code = main(["score", "--model", str(tmp_path / "m"), "--engine", "spark", "--db",
+                 str(store), "--lake", lake, "--as-of", "2025-01-01", "--out",
+                 str(tmp_path / "scores"), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    summary = json.loads(captured.out)
+    scores = pd.read_parquet(tmp_path / "scores")
+    assert summary["rows"] == len(scores) == compute_features(store, dt.date(2025, 1, 1)).num_rows
+    assert set(scores["model_version"]) == {manifest["model_version"]}
+    code = main(["score", "--model", str(tmp_path / "m"), "--engine", "spark", "--db",
+                 str(store), "--out", str(tmp_path / "s.csv"), "--as-of", "2025-01-01"])
+    assert code != 0 and "folder of Parquet" in capsys.readouterr().err

@@ -36,7 +36,7 @@ from benne.exceptions import InputError
 from benne.pipeline.frames import KEY_COLUMNS, SEGMENT, frames_from_store
 from benne.pipeline.train import Trained
 
-__all__ = ["CHALLENGER_SAMPLE", "counted_discrimination", "spark_population",
+__all__ = ["CHALLENGER_SAMPLE", "counted_discrimination", "score_on_spark", "spark_population",
            "train_counted_from_store"]
 
 CHALLENGER_SAMPLE = 200_000
@@ -208,3 +208,80 @@ def train_counted_from_store(
             import shutil
 
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def score_on_spark(model_dir: Path | None, out: Path, *, input_path: Path | None = None,
+                   observations: Path | None = None, db: Path | None = None,
+                   as_of: Any = None, lake: Path | None = None, challenger: bool = False,
+                   session: Any = None) -> dict[str, Any]:
+    """``benne score --engine spark``: the scores table computed on Spark
+    (:func:`benne.scale.score.score_spark`) into the Parquet folder ``out``, partitioned by
+    band. The rows are a features table (``input_path``: Parquet file or folder, or CSV with
+    a header), everyone in the store as of ``as_of`` (features on Spark), or the decisions of
+    ``observations`` (features on Spark through the observation spine, keys passed through)."""
+    import shutil
+    import tempfile
+    import time
+
+    from benne.config import load_settings
+    from benne.features.api import export_store_to_lake
+    from benne.features.engines import SparkEngine
+    from benne.models import load_model, read_table
+    from benne.scale.score import score_spark, write_scores
+    from benne.scale.session import spark_session
+
+    if sum(x is not None for x in (input_path, observations, as_of)) != 1:
+        raise InputError("give one of --input, --observations or --as-of", where="--input",
+                         fix="score a features table, decisions, or the store as of a date")
+    if out.suffix.lower() == ".csv":
+        raise InputError(f"--engine spark writes a folder of Parquet; got {out.name}",
+                         where="--out", fix="name a folder, e.g. --out scores/")
+    settings = load_settings()
+    models = load_model(model_dir or settings.model_dir)
+    session = session or spark_session()
+    t0 = time.perf_counter()
+    tmp: Path | None = None
+    try:
+        store = Path(db or settings.store)
+        lake = lake or settings.lake
+        if lake is None and input_path is None:
+            tmp = Path(tempfile.mkdtemp(prefix="benne-lake-"))
+            export_store_to_lake(store, tmp)
+            lake = tmp
+        if input_path is not None:
+            reader = session.read
+            df = (reader.option("header", True).option("inferSchema", True).csv(str(input_path))
+                  if input_path.suffix.lower() in (".csv", ".txt")
+                  else reader.parquet(str(input_path)))
+            used = set(models.scorecard.feature_names)
+            if challenger and models.challenger is not None:
+                used |= set(models.challenger.features)
+            passthrough = [c for c in df.columns if c not in used]
+            source = input_path.name
+        elif as_of is not None:
+            assert lake is not None
+            day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+            engine = SparkEngine(lake, session=session)
+            catalog = engine.catalog()
+            df = engine.features_frame(catalog.resolve(None), day, catalog=catalog)
+            passthrough, source = ["person_id", "as_of"], f"the store as of {day}"
+        else:
+            assert observations is not None
+            from benne.pipeline.frames import observation_frame
+            from benne.pipeline.score import _KEYS
+
+            built = observation_frame(store, read_table(observations), target=None,
+                                      engine="spark", lake=lake, source=observations.name)
+            df = session.createDataFrame(built.frame)
+            passthrough = [*_KEYS, *built.application_columns]
+            source = observations.name
+        write_scores(score_spark(models, df, passthrough=passthrough, challenger=challenger,
+                                 source=source), out)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    rows = int(session.read.parquet(str(out)).count())
+    return {"rows": rows, "out": str(out), "engine": "spark",
+            "model_version": models.model_version
+            + ("+challenger" if challenger else ""),
+            "seconds": round(time.perf_counter() - t0, 3)}
