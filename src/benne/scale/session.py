@@ -3,8 +3,9 @@
 ``spark_master`` (``benne.toml`` key or ``BENNE_SPARK_MASTER``) picks where: ``local[*]``
 (every core of this machine, the default), ``local[N]``, ``spark://host:7077``, ``yarn``,
 ``k8s://...`` for a cluster manager, or ``sc://host:15002`` for a Spark Connect server (the
-client then needs ``pyspark[connect]``). An active session is reused as it is (a
-``spark-submit`` job, a notebook, the tests): its configuration is the caller's.
+client then needs ``pyspark[connect]``). An active session is reused as it is (a notebook,
+the tests), and under ``spark-submit`` the session is built from its ``--master`` and
+``--conf``: the configuration is the caller's.
 
 Local-mode defaults (see docs/scaling.md for the measurements behind them): Spark's 200 shuffle
 partitions are for clusters; on a few cores each costs a task per shuffle and per query
@@ -49,6 +50,9 @@ def spark_session(master: str | None = None, app_name: str = "benne") -> Any:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
+    if master is None and "PYSPARK_GATEWAY_PORT" in os.environ:
+        # launched by spark-submit: its --master and --conf are the configuration
+        return SparkSession.builder.appName(app_name).getOrCreate()
     if master is None:
         from benne.config import load_settings
 
