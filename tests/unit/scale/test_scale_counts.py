@@ -56,3 +56,27 @@ def test_a_target_that_is_not_zero_or_one_is_named() -> None:
     with pytest.raises(InputError, match="must be 0 or 1; got 2") as err:
         FrameCounter(frame, "bad")
     assert err.value.where == "the training frame, row 8"
+
+
+def test_metrics_from_score_counts_equal_the_metrics_from_rows() -> None:
+    from benne.models.training import discrimination
+    from benne.pipeline.scaled import counted_discrimination
+
+    rng = np.random.default_rng(2)
+    score = rng.integers(500, 560, 3000)
+    bad = (rng.random(3000) < 1 / (1 + np.exp((score - 520) / 10))).astype(np.int64)
+    table = (pd.DataFrame({"score": score, "bad": bad}).groupby(["score", "bad"]).size()
+             .reset_index(name="n"))
+    here, rows = counted_discrimination(table), discrimination(bad, -score.astype(float))
+    assert here == pytest.approx(rows, abs=2e-6) and here["rows"] == 3000
+
+
+def test_people_are_drawn_whole_and_about_the_share() -> None:
+    from benne.scale.counts import draw
+
+    people = pd.Series([f"P{i % 4000:05d}" for i in range(12_000)])
+    held = draw(people, 0.25, 7, "holdout")
+    by_person = pd.Series(held).groupby(people).nunique()
+    assert (by_person == 1).all()  # every row of a person on one side
+    assert 0.22 < held.mean() < 0.28
+    assert not np.array_equal(held, draw(people, 0.25, 8, "holdout"))
