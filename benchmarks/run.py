@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-STAGES = ("simulate", "ingest", "features", "models", "populations", "service")
+STAGES = ("simulate", "ingest", "features", "models", "populations", "service", "capacity")
 
 
 def machine() -> str:

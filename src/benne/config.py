@@ -20,6 +20,7 @@ Example ``benne.toml``::
     model_dir = "models/champion"
     host = "127.0.0.1"
     port = 8000
+    spark_master = "local[*]"     # or spark://host:7077, yarn, sc://host:15002 (Spark Connect)
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from benne.exceptions import ConfigError
 __all__ = ["Settings", "env_name", "find_config", "load_settings", "write_config"]
 
 CONFIG_NAME = "benne.toml"
+_SPARK_MASTER = re.compile(r"^(local(\[(\*|[1-9]\d*)(,\d+)?\])?|yarn|spark://\S+|k8s://\S+"
+                           r"|mesos://\S+|sc://\S+)$")
 
 
 class Settings(BaseSettings):
@@ -81,6 +84,20 @@ class Settings(BaseSettings):
     dispute_answer_days: int = Field(30, ge=1, le=365,
                                      description="Days within which the bureau answers a "
                                                  "dispute (stated on notices).")
+
+    spark_master: str = Field(
+        "local[*]", description="Where Spark runs: local[*] (default), local[N], spark://host:"
+                               "port, yarn, k8s://..., or a Spark Connect URL sc://host:port.")
+    lake: Path | None = Field(None, description="Folder of <table>.parquet files the Spark "
+                                                "engine reads (default: the store, exported).")
+
+    @field_validator("spark_master")
+    @classmethod
+    def _master(cls, v: str) -> str:
+        if not _SPARK_MASTER.match(v):
+            raise ValueError("spark_master must be local, local[N], local[*], spark://host:port, "
+                             f"yarn, k8s://... or a Spark Connect URL sc://host:port; got {v!r}")
+        return v
 
     @field_validator("database_url")
     @classmethod

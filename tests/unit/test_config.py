@@ -135,3 +135,21 @@ def test_a_bad_file_value_names_the_key_and_file(
         load_settings()
     line = exc.value.one_line()
     assert "'port'" in line and "benne.toml" in line
+
+
+def test_spark_master_is_local_by_default_and_takes_a_cluster_or_connect_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().spark_master == "local[*]"
+    monkeypatch.setenv("BENNE_SPARK_MASTER", "sc://spark.example:15002")
+    assert load_settings().spark_master == "sc://spark.example:15002"
+    (tmp_path / "benne.toml").write_text('spark_mastr = "local[2]"\n')
+    with pytest.raises(ConfigError, match="spark_mastr") as typo:
+        load_settings()
+    assert "did you mean 'spark_master'" in (typo.value.fix or "")
+    (tmp_path / "benne.toml").unlink()
+    monkeypatch.setenv("BENNE_SPARK_MASTER", "local[two]")
+    with pytest.raises(ConfigError, match="spark_master") as err:
+        load_settings()
+    assert err.value.where == "environment variable BENNE_SPARK_MASTER='local[two]'"

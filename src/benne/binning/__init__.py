@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 from benne._lazy import lazy_exports
 from benne.binning.binner import CategoricalBinner, CodeBinner, MonotoneBinner
 from benne.binning.solver import SMOOTHING, monotone_merge, smoothed_woe
-from benne.binning.stats import PrebinStats, prebin_index, prebin_stats, quantile_edges
+from benne.binning.stats import (
+    ColumnCounts,
+    PrebinStats,
+    prebin_index,
+    prebin_stats,
+    quantile_edges,
+)
 
 if TYPE_CHECKING:
     from benne.binning.process import BinningProcess
@@ -20,6 +26,7 @@ __all__ = [
     "BinningProcess",
     "CategoricalBinner",
     "CodeBinner",
+    "ColumnCounts",
     "MonotoneBinner",
     "PrebinStats",
     "monotone_merge",

@@ -37,7 +37,13 @@ import numpy as np
 import pandas as pd
 
 from benne.binning.solver import monotone_merge, smoothed_woe
-from benne.binning.stats import PrebinStats, _weights, prebin_index, prebin_stats
+from benne.binning.stats import (
+    ColumnCounts,
+    PrebinStats,
+    _weights,
+    prebin_index,
+    prebin_stats,
+)
 from benne.exceptions import InputError, NotFittedError
 
 __all__ = ["CategoricalBinner", "CodeBinner", "MonotoneBinner"]
@@ -404,6 +410,35 @@ class CategoricalBinner(_Binner):
         self._set_counts(goods, bads)
         return self
 
+    def fit_counts(self, counts: ColumnCounts) -> CategoricalBinner:
+        """The grouping :meth:`fit` finds, from per-level counts an engine summed
+        (:class:`~benne.binning.ColumnCounts` of a text column): the same pooling of rare
+        levels and the same grouping, so whole counts give the same bins as the rows."""
+        _check_params(self.max_bins, self.min_bin_share)
+        g_cat = counts.goods.astype(np.float64)
+        b_cat = counts.bads.astype(np.float64)
+        n_cat = g_cat + b_cat
+        miss_g, miss_b = float(counts.missing_goods), float(counts.missing_bads)
+        total = float(n_cat.sum()) + miss_g + miss_b
+        min_count = float(self.min_bin_share) * total
+        rare = n_cat < _rare_limit(total, min_count)
+        names = np.asarray([str(u) for u in counts.values], dtype=object)
+        common = np.flatnonzero(~rare)
+        pool = bool(rare.any())
+        gg = np.concatenate([g_cat[common], [g_cat[rare].sum()] if pool else []])
+        bb = np.concatenate([b_cat[common], [b_cat[rare].sum()] if pool else []])
+        ties = np.concatenate([names[common], ["\uffff"] if pool else []]).astype(str)
+        groups = _group_by_rate(gg, bb, ties, min_count, int(self.max_bins))
+        self.groups_ = [sorted(names[common[grp[grp < common.size]]].tolist()) for grp in groups]
+        self.rare_bin_ = next((i for i, grp in enumerate(groups) if (grp == common.size).any()),
+                              None) if pool else None
+        self.mapping_ = {c: i for i, grp in enumerate(self.groups_) for c in grp}
+        self.n_bins_ = len(self.groups_)
+        goods = np.array([gg[grp].sum() for grp in groups] + [miss_g, 0.0])
+        bads = np.array([bb[grp].sum() for grp in groups] + [miss_b, 0.0])
+        self._set_counts(goods, bads)
+        return self
+
     def bin_index(self, x: object) -> np.ndarray:
         """The group of each value; ``n_bins_`` for missing, ``n_bins_ + 1`` for unseen. A
         category seen too rarely in training to stand alone is in the group of the pooled rare
@@ -497,6 +532,34 @@ class CodeBinner(_Binner):
                          + [float(np.sum(ones[m & ~bad])) for m in extra] + [0.0])
         bads = np.array([b_code[grp].sum() for grp in groups]
                         + [float(np.sum(ones[m & bad])) for m in extra] + [0.0])
+        self._set_counts(goods, bads)
+        return self
+
+    def fit_counts(self, counts: ColumnCounts) -> CodeBinner:
+        """The grouping :meth:`fit` finds, from per-code counts an engine summed
+        (:class:`~benne.binning.ColumnCounts` of a numeric column)."""
+        _check_params(self.max_bins, self.min_bin_share)
+        sv = np.asarray(list(self.special_values), dtype=np.float64)
+        v = np.asarray(counts.values, dtype=np.float64)
+        g_all = counts.goods.astype(np.float64)
+        b_all = counts.bads.astype(np.float64)
+        special = np.isin(v, sv)
+        codes = v[~special]
+        g_code, b_code = g_all[~special], b_all[~special]
+        total = float(g_all.sum() + b_all.sum()) + counts.missing_goods + counts.missing_bads
+        groups = _group_by_rate(g_code, b_code, codes, float(self.min_bin_share) * total,
+                                int(self.max_bins))
+        self.groups_ = [sorted(codes[grp].tolist()) for grp in groups]
+        self.codes_ = codes
+        self.code_bin_ = np.empty(codes.size, dtype=np.int64)
+        for i, grp in enumerate(groups):
+            self.code_bin_[grp] = i
+        self.n_bins_ = len(groups)
+        self.special_values_ = sv
+        goods = np.array([g_code[grp].sum() for grp in groups] + [float(counts.missing_goods)]
+                         + [float(g_all[v == s].sum()) for s in sv] + [0.0])
+        bads = np.array([b_code[grp].sum() for grp in groups] + [float(counts.missing_bads)]
+                        + [float(b_all[v == s].sum()) for s in sv] + [0.0])
         self._set_counts(goods, bads)
         return self
 

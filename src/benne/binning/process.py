@@ -30,10 +30,15 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from benne.binning.binner import CategoricalBinner, CodeBinner, MonotoneBinner
 from benne.binning.kinds import as_frame, binary_target, column_kind
 from benne.binning.kinds import numbers as _numbers
-from benne.binning.stats import PrebinStats, _weights
+from benne.binning.stats import ColumnCounts, PrebinStats, _weights
 from benne.exceptions import InvalidValueError
 
 __all__ = ["BinningProcess"]
+
+
+def _level_name(v: object) -> str:
+    """A number's text as a category, as pandas writes it (``2.0`` -> ``"2.0"``)."""
+    return str(v)
 
 Binner = MonotoneBinner | CategoricalBinner | CodeBinner
 _DIRECTIONS = ("increasing", "decreasing", "auto")
@@ -177,6 +182,49 @@ class BinningProcess(TransformerMixin, BaseEstimator):
             assert isinstance(b, MonotoneBinner)
             self.binners_.append(b.fit_stats(stats[c]))
         self.kinds_ = ["numeric"] * len(names)
+        self.iv_ = np.array([b.iv_ for b in self.binners_])
+        self.columns_ = names
+        self.n_features_in_ = len(names)
+        self.feature_names_in_ = np.asarray(names, dtype=object)
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def fit_counts(self, counts: Mapping[str, ColumnCounts]) -> BinningProcess:
+        """Bin every column from its per-value good/bad counts (one entry per column, in
+        column order), as an engine sums them: the kind of each column is decided as
+        :meth:`fit` decides it on the rows (text or named categorical: categories; numbers
+        with direction ``"auto"`` and at most ``max_codes`` distinct integers: codes; other
+        numbers: monotone on the quantile pre-bins of :meth:`ColumnCounts.prebin_stats`), so
+        whole counts give the bins :meth:`fit` gives on the rows they count."""
+        self._check_params()
+        names = [str(c) for c in counts]
+        self._check_names(names)
+        cats = set(self.categorical_features or ())
+        directions = dict(self.directions or {})
+        self.binners_ = []
+        self.kinds_ = []
+        for c in names:
+            cc = counts[c]
+            direction = directions.get(c, "auto")
+            if cc.text or c in cats:
+                kind = "categorical"
+                if not cc.text:
+                    cc = ColumnCounts.build([_level_name(v) for v in cc.values], cc.goods,
+                                            cc.bads, cc.missing_goods, cc.missing_bads, text=True)
+            elif (direction == "auto" and self.max_codes > 0
+                  and 0 < cc.values.size <= self.max_codes
+                  and bool(np.all(cc.values == np.rint(cc.values)))):
+                kind = "codes"
+            else:
+                kind = "numeric"
+            b = self._make_binner(kind, direction)
+            if isinstance(b, MonotoneBinner):
+                b.fit_stats(cc.prebin_stats(int(self.max_prebins),
+                                            tuple(float(v) for v in self.special_values)))
+            else:
+                b.fit_counts(cc)
+            self.binners_.append(b)
+            self.kinds_.append(kind)
         self.iv_ = np.array([b.iv_ for b in self.binners_])
         self.columns_ = names
         self.n_features_in_ = len(names)

@@ -14,6 +14,16 @@ and bads fall in each of those bins, so:
 Layout of the count vectors (``goods``, ``bads``): ``[regular pre-bins..., missing,
 special_1, special_2, ...]``. Pre-bin ``i`` holds the values in ``(edges[i-1], edges[i]]``
 (right-closed, the first open to -inf, the last to +inf).
+
+Counting on an engine (:class:`ColumnCounts`): the finest mergeable statistic of a column is
+its good/bad count per *distinct value* (missing counted apart), which any engine computes with
+one grouped aggregation. Everything binning needs follows from it in Python, identically
+whichever engine counted: the pre-bin edges are the same inverted-CDF quantiles
+:func:`quantile_edges` takes on the rows (each distinct value weighted by its row count, which
+picks the very same values), the :class:`PrebinStats` on those edges, a categorical column's
+per-level counts and a code column's per-code counts. This is the one definition of the
+pre-bin edges shared by every engine: exact quantiles of the column, from its value counts.
+What crosses from the engine is one row per distinct value of each column, not one per person.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ import numpy as np
 
 from benne.exceptions import InputError, InvalidValueError
 
-__all__ = ["PrebinStats", "prebin_index", "prebin_stats", "quantile_edges"]
+__all__ = ["ColumnCounts", "PrebinStats", "prebin_index", "prebin_stats", "quantile_edges"]
 
 
 def _as_float(x: object) -> np.ndarray:
@@ -218,3 +228,116 @@ def _weighted_prebin_stats(v: np.ndarray, bad: np.ndarray, w: np.ndarray, max_pr
     stats = PrebinStats.empty(edges, tuple(sv))
     goods = stats.goods.astype(np.float64)
     return PrebinStats(edges, sv, goods, goods.copy()).add(v, bad, w)
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnCounts:
+    """Good and bad counts per distinct value of one column (the engines' statistic).
+
+    ``values`` are the distinct non-missing values (float64, or text when ``text``), sorted;
+    ``goods``/``bads`` their counts; ``missing_goods``/``missing_bads`` the missing rows'.
+    Counts of two samples merge into the counts of their union (:meth:`merge`), whatever the
+    order the parts came in.
+    """
+
+    values: np.ndarray
+    goods: np.ndarray
+    bads: np.ndarray
+    missing_goods: int = 0
+    missing_bads: int = 0
+    text: bool = False
+
+    @classmethod
+    def build(cls, values: object, goods: object, bads: object, missing_goods: int = 0,
+              missing_bads: int = 0, *, text: bool = False) -> ColumnCounts:
+        """Counts per value in any order, duplicates summed, values sorted."""
+        v = np.asarray(values, dtype=object if text else np.float64)
+        g = np.asarray(goods, dtype=np.int64)
+        b = np.asarray(bads, dtype=np.int64)
+        if not (v.shape == g.shape == b.shape) or v.ndim != 1:
+            raise InputError("values, goods and bads must be three columns of one length",
+                             fix="give one good count and one bad count per value")
+        if text:
+            v = np.asarray([str(x) for x in v], dtype=object)
+        elif np.isnan(v).any():
+            raise InputError("missing values are counted apart, not as a value",
+                             fix="pass the missing rows' counts as missing_goods/missing_bads")
+        uniq, inverse = np.unique(v.astype(str) if text else v, return_inverse=True)
+        out_v = uniq.astype(object) if text else uniq
+        return cls(out_v, np.bincount(inverse, weights=g, minlength=uniq.size).astype(np.int64),
+                   np.bincount(inverse, weights=b, minlength=uniq.size).astype(np.int64),
+                   int(missing_goods), int(missing_bads), text)
+
+    @classmethod
+    def of(cls, x: object, y: object) -> ColumnCounts:
+        """Counts of rows ``x`` with labels ``y`` (1 = bad): text when ``x`` holds text."""
+        import pandas as pd
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+        s = x if isinstance(x, pd.Series) else pd.Series(x)
+        bad = np.asarray(y).astype(bool)
+        if s.shape[0] != bad.size:
+            raise InputError(f"x and y must have the same length; got {s.shape[0]} and "
+                             f"{bad.size}", fix="pass one label per value")
+        text = not (is_numeric_dtype(s) or is_bool_dtype(s))
+        if text:
+            present = s.notna().to_numpy()
+            codes, uniq = pd.factorize(s[present].astype(str), sort=True)
+            values: np.ndarray = np.asarray(uniq, dtype=object)
+        else:
+            v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            present = ~np.isnan(v)
+            values, codes = np.unique(v[present], return_inverse=True)
+        k = len(values)
+        total = np.bincount(codes, minlength=k)
+        bads = np.bincount(codes[bad[present]], minlength=k)
+        miss_b = int(np.sum(bad & ~present))
+        return cls.build(values, total - bads, bads, int(np.sum(~present)) - miss_b, miss_b,
+                         text=text)
+
+    @property
+    def rows(self) -> int:
+        return int(self.goods.sum() + self.bads.sum() + self.missing_goods + self.missing_bads)
+
+    def merge(self, other: ColumnCounts) -> ColumnCounts:
+        """Counts of both samples."""
+        if self.text != other.text:
+            raise InputError("cannot merge the counts of a text column with a numeric one's",
+                             fix="count every part of a column with one type")
+        return ColumnCounts.build(np.concatenate([self.values, other.values]),
+                                  np.concatenate([self.goods, other.goods]),
+                                  np.concatenate([self.bads, other.bads]),
+                                  self.missing_goods + other.missing_goods,
+                                  self.missing_bads + other.missing_bads, text=self.text)
+
+    __add__ = merge
+
+    def prebin_stats(self, max_prebins: int = 50,
+                     special_values: Sequence[float] = ()) -> PrebinStats:
+        """The pre-bin counts :func:`prebin_stats` gives on the rows: the same quantile edges
+        (each value weighted by its rows) and the counts on them."""
+        if self.text:
+            raise InputError("a text column has levels, not pre-bins",
+                             fix="bin it as a category")
+        sv = _as_float(list(special_values))
+        regular = _regular_mask(self.values, sv)
+        r = self.values[regular]
+        cum = np.cumsum((self.goods + self.bads)[regular]).astype(np.float64)
+        edges = _edges_of_sorted(r, max_prebins, cum if r.size else None)
+        idx = prebin_index(self.values, edges, sv)
+        size = len(edges) + 2 + sv.size
+        goods = np.bincount(idx, weights=self.goods, minlength=size).astype(np.int64)
+        bads = np.bincount(idx, weights=self.bads, minlength=size).astype(np.int64)
+        goods[len(edges) + 1] += self.missing_goods
+        bads[len(edges) + 1] += self.missing_bads
+        return PrebinStats(edges, sv, goods, bads)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, ColumnCounts) and self.text == other.text
+                and np.array_equal(self.values, other.values)
+                and np.array_equal(self.goods, other.goods)
+                and np.array_equal(self.bads, other.bads)
+                and (self.missing_goods, self.missing_bads)
+                == (other.missing_goods, other.missing_bads))
+
+    __hash__ = None  # type: ignore[assignment]

@@ -139,6 +139,11 @@ class Engine(ABC):
 
         ``names`` are feature names or definitions; ``catalog`` (default: the store's) says
         which custom sources exist and resolves names."""
+        return self._run(self._features_sql(names, as_of, spine, catalog))
+
+    def _features_sql(self, names: Sequence[str | Feature], as_of: dt.date | None,
+                      spine: pa.Table | None, catalog: Catalog | None) -> str:
+        """Expose the inputs and give the SQL of the features (see :meth:`features`)."""
         catalog = catalog or self.catalog()
         chosen = catalog.resolve(list(names))
         for notice in catalog.notices(chosen):
@@ -158,7 +163,7 @@ class Engine(ABC):
                 raise InputError("features need an as-of date or a spine of (person, as-of) "
                                  "rows; got neither", fix="pass as_of or a spine")
             self._expose_arrow(spine, INPUT_PREFIX + SPINE)
-        return self._run(_sql(self.dialect, chosen, catalog, as_of))
+        return _sql(self.dialect, chosen, catalog, as_of)
 
     def __enter__(self) -> Engine:
         return self
@@ -227,7 +232,7 @@ class SparkEngine(Engine):
 
     def __init__(self, lake: Path | str, *, session: Any | None = None) -> None:
         try:
-            from pyspark.sql import SparkSession
+            import pyspark  # noqa: F401
         except ImportError as exc:
             raise ConfigError(
                 "the Spark engine needs pyspark, which is not installed",
@@ -238,12 +243,9 @@ class SparkEngine(Engine):
             raise ConfigError(f"lake folder {self.lake} does not exist", where=str(self.lake),
                               fix="pass --lake DIR with <table>.parquet files, or omit it")
         if session is None:
-            session = (
-                SparkSession.builder.appName("benne-features")
-                .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.ui.enabled", "false")
-                .getOrCreate()
-            )
+            from benne.scale.session import spark_session
+
+            session = spark_session()
         self.session = session
         self._views: list[str] = []
 
@@ -262,6 +264,13 @@ class SparkEngine(Engine):
 
     def _run(self, sql: str) -> pa.Table:
         return self.session.sql(sql).toArrow()
+
+    def features_frame(self, names: Sequence[str | Feature], as_of: dt.date | None,
+                       spine: pa.Table | None = None, *, catalog: Catalog | None = None
+                       ) -> Any:
+        """The features of :meth:`features` as a Spark DataFrame, left on the cluster (the
+        views it reads stay registered until :meth:`close`)."""
+        return self.session.sql(self._features_sql(names, as_of, spine, catalog))
 
     def close(self) -> None:
         for view in self._views:

@@ -66,11 +66,22 @@ def _names(text: str | None) -> tuple[str, ...]:
               show_default=True,
               help="What is scored (store mode): people, or shops (merchant: their features, "
                    "the merchant rule, keyed by merchant_id).")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb",
+              show_default=True,
+              help="With --db: spark computes the features on Spark (spark_master setting) and "
+                   "fits the scorecard from counts summed there (docs/scaling.md).")
+@click.option("--lake", type=click.Path(path_type=Path, file_okay=False),
+              help="With --engine spark: folder of <table>.parquet (default: the store, "
+                   "exported).")
+@click.option("--challenger-sample", type=click.IntRange(1), default=None,
+              help="With --engine spark: rows the challenger trains on (LightGBM is not "
+                   "distributed; default 200000).")
 def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.datetime | None,
           observations: Path | None, oot_as_of: dt.datetime | None, rule: str | None,
           horizon_months: int | None, out: Path | None, special_values: str, exclude: str,
           allow_protected: bool, others_data: bool, columns: Path | None, no_challenger: bool,
-          seed: int, without: tuple[str, ...], entity: str) -> None:
+          seed: int, without: tuple[str, ...], entity: str, engine: str = "duckdb",
+          lake: Path | None = None, challenger_sample: int | None = None) -> None:
     """Train the scorecard and its LightGBM challenger and write the model folder.
 
     From the store, features as of --as-of are joined with the labels of a rule (default:
@@ -86,6 +97,7 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
       benne train --db benne.duckdb --as-of 2024-10-01 --oot-as-of 2025-01-01 --out models/m1
       benne train --db benne.duckdb --observations loans.csv --target bad --out models/lender
       benne train --table loans.csv --target bad --special-values=-7,-8 --exclude id --out m2
+      benne train --db benne.duckdb --as-of 2024-10-01 --engine spark --out models/m3
       benne train --db benne.duckdb --as-of 2024-10-01 --without-dimension relationships \\
                   --out models/no-relationships
       benne train --entity merchant --db benne.duckdb --as-of 2024-10-01 --out models/shops
@@ -102,6 +114,15 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
     if table is not None and entity != "person":
         raise InputError("--entity merchant trains on the store's shops (--db)",
                          fix="drop --table, or drop --entity")
+    if table is not None and engine != "duckdb":
+        raise InputError("--engine spark reads the store (--db), not a flat table",
+                         fix="train a flat table without --engine")
+    if challenger_sample is not None and engine != "spark":
+        raise InputError("--challenger-sample goes with --engine spark",
+                         fix="add --engine spark or leave --challenger-sample out")
+    if engine != "duckdb" and entity != "person":
+        raise InputError("--engine spark trains people's scorecards; shops train on DuckDB",
+                         fix="drop --engine spark for --entity merchant")
     if table is not None and without:
         raise InputError("--without-dimension needs features from the store (--db)",
                          fix="use --exclude COL,... to leave columns of a flat table out")
@@ -142,16 +163,27 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
                     store, read_table(observations), target=target or "target", rule=rule,
                     horizon_months=horizon_months, oot_from=oot_as_of, settings=settings,
                     challenger=not no_challenger, without=without, source=observations.name,
-                    entity=entity)
+                    entity=entity, engine=engine, lake=lake or load_settings().lake)
             else:
                 if as_of is None:
                     raise InputError("training from the store needs --as-of",
                                      fix="pass --as-of YYYY-MM-DD, --observations FILE, or "
                                          "--table FILE --target COL")
-                trained = train_from_store(
-                    store, as_of.date(), oot_as_of=oot_as_of.date() if oot_as_of else None,
-                    rule=rule, horizon_months=horizon_months, settings=settings,
-                    challenger=not no_challenger, without=without, entity=entity)
+                if engine == "spark":
+                    from benne.pipeline.scaled import CHALLENGER_SAMPLE, train_counted_from_store
+
+                    trained = train_counted_from_store(
+                        store, as_of.date(),
+                        oot_as_of=oot_as_of.date() if oot_as_of else None,
+                        rule=rule or "credit", horizon_months=horizon_months,
+                        settings=settings, challenger=not no_challenger, without=without,
+                        engine="spark", lake=lake or load_settings().lake,
+                        challenger_sample=challenger_sample or CHALLENGER_SAMPLE)
+                else:
+                    trained = train_from_store(
+                        store, as_of.date(), oot_as_of=oot_as_of.date() if oot_as_of else None,
+                        rule=rule, horizon_months=horizon_months, settings=settings,
+                        challenger=not no_challenger, without=without, entity=entity)
         models, extra = trained.models, trained.manifest_extra
     save_model(models, folder, manifest_extra=extra)
     summary = {"model_dir": str(folder), "model_version": models.model_version,

@@ -132,6 +132,60 @@ class Scorecard(ClassifierMixin, BaseEstimator):
             bp.set_params(directions={c: metas[c].direction for c in names
                                       if metas[c].direction != "auto"})
         bp.fit(frame, yb, sample_weight=w)
+
+        def rows(cands: list[int]) -> tuple[dict[int, np.ndarray], np.ndarray,
+                                            np.ndarray | None]:
+            return {j: bp.column_bins(frame, j) for j in cands}, yb, w
+
+        return self._fit_binned(bp, names, metas, rows)
+
+    def fit_counts(self, counts: Mapping[str, Any], combos: Any) -> Scorecard:
+        """Fit from statistics an engine summed, never from rows: ``counts`` the per-value
+        good/bad counts of each column (:class:`~benne.binning.ColumnCounts`, in column
+        order) bin every column as :meth:`fit` would; ``combos(binning, columns)`` then gives
+        the good/bad counts of each combination of the bins of the candidate ``columns``
+        (a frame with one column per candidate holding bin indices, ``bad`` 0/1 and ``n``
+        rows), the sufficient statistic of the joint bin-level fit and of the WoE
+        correlations. Each combination counts as a row weighted by its rows, so the model is
+        the one :meth:`fit` finds on the rows up to floating-point summation order (and, above
+        :data:`~benne.models.binfit.MAX_FIT_ROWS` combinations, the evenly spaced subsample of
+        the combinations rather than of the rows)."""
+        from sklearn.base import clone
+
+        self._check_params()
+        names = [str(c) for c in counts]
+        if not names:
+            raise InvalidValueError("no columns to fit", where="Scorecard.fit_counts",
+                                    fix="give the counts of at least one column")
+        metas = {c: (self.meta or {}).get(c) or auto_meta(c) for c in names}
+        bp = clone(self.binning) if self.binning is not None else BinningProcess()
+        if not isinstance(bp, BinningProcess):
+            raise InvalidValueError(f"binning must be a BinningProcess; got {bp!r}",
+                                    where="Scorecard(binning=...)", fix="pass BinningProcess(...)")
+        if bp.directions is None:
+            bp.set_params(directions={c: metas[c].direction for c in names
+                                      if metas[c].direction != "auto"})
+        bp.fit_counts(counts)
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = len(names)
+        self.feature_names_in_ = np.asarray(names, dtype=object)
+
+        def rows(cands: list[int]) -> tuple[dict[int, np.ndarray], np.ndarray,
+                                            np.ndarray | None]:
+            table = combos(bp, [names[j] for j in cands])
+            keys = [names[j] for j in cands] + ["bad"]  # one canonical order of the rows
+            order = np.lexsort([table[c].to_numpy() for c in reversed(keys)])
+            table = table.iloc[order].reset_index(drop=True)
+            bins = {j: table[names[j]].to_numpy(dtype=np.int64) for j in cands}
+            return (bins, table["bad"].to_numpy(dtype=np.int8),
+                    table["n"].to_numpy(dtype=np.float64))
+
+        return self._fit_binned(bp, names, metas, rows)
+
+    def _fit_binned(self, bp: BinningProcess, names: list[str],
+                    metas: Mapping[str, FeatureMeta], rows: Any) -> Scorecard:
+        """Selection, the joint fit and the points, once every column is binned; ``rows``
+        gives the candidates' bin indices, the 0/1 target and the weights."""
         self.binning_ = bp
         scale = self.scale or Scale()
         binners = bp.binners_
@@ -147,7 +201,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
                 cands.append(j)
         if not cands:
             cands = [max(range(len(names)), key=lambda j: (binners[j].iv_, -j))]
-        bins = {j: bp.column_bins(frame, j) for j in cands}
+        bins, yb, w = rows(cands)
         woe = np.column_stack([binners[j].woe_[bins[j]] for j in cands])
         woe_iv = np.array([binners[j].iv_ for j in cands])
         kept, dropped = _prune_correlated(woe, woe_iv, self.max_corr, w)
@@ -162,6 +216,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):
             intercept, logits = fit_bin_logit([bins[cands[a]] for a in active], layouts, yb,
                                               self._l2(yb, w), w)
         else:
+            from sklearn.base import clone
+
             est = clone(self.estimator)
             fit_kw = {} if w is None else {"sample_weight": w}
             est.fit(woe[:, active], yb, **fit_kw)

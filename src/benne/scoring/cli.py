@@ -25,8 +25,18 @@ from benne import console
 @click.option("--entity", type=click.Choice(["person", "merchant"]), default="person",
               show_default=True,
               help="What is scored: people, or shops (merchant_id; a shops' model).")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb",
+              show_default=True,
+              help="spark: score on Spark (spark_master setting) into a folder of Parquet "
+                   "partitioned by band (--out DIR).")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="With --engine spark: score everyone in the store (--db) as of this date.")
+@click.option("--lake", type=click.Path(path_type=Path, file_okay=False),
+              help="With --engine spark: folder of <table>.parquet (default: the store, "
+                   "exported).")
 def score(model_dir: Path | None, input_path: Path | None, observations: Path | None,
-          db: Path | None, out: Path, challenger: bool, entity: str) -> None:
+          db: Path | None, out: Path, challenger: bool, entity: str, engine: str = "duckdb",
+          as_of: object = None, lake: Path | None = None) -> None:
     """Score every row of a features table: score, band, pd, dimensions, reasons.
 
     The input's columns that are not model features (ids) pass through first. With
@@ -39,6 +49,8 @@ def score(model_dir: Path | None, input_path: Path | None, observations: Path | 
       benne score --model models/lender --observations loans.csv --out loan_scores.parquet
       benne score --entity merchant --model models/shops --input shop_features.parquet \\
                   --out shop_scores.parquet
+      benne score --model models/champion --engine spark --db benne.duckdb \\
+                  --as-of 2025-01-01 --out scores/
     """
     import time
 
@@ -47,6 +59,21 @@ def score(model_dir: Path | None, input_path: Path | None, observations: Path | 
     from benne.models import load_model, read_table
     from benne.scoring import score_frame
 
+    if engine == "spark" and entity != "person":
+        raise InputError("--engine spark scores people; shops are scored on DuckDB",
+                         where="--engine", fix="drop --engine spark for --entity merchant")
+    if engine == "spark":
+        from benne.pipeline.scaled import score_on_spark
+
+        summary = score_on_spark(model_dir, out, input_path=input_path,
+                                 observations=observations, db=db, as_of=as_of, lake=lake,
+                                 challenger=challenger)
+        console.emit(summary, f"scored {summary['rows']:,} rows on Spark into {out} "
+                              f"({summary['seconds']:.2f} s)")
+        return
+    if as_of is not None:
+        raise InputError("--as-of scores the whole store on Spark", where="--as-of",
+                         fix="add --engine spark, or score a features table with --input")
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"--out must end in .csv or .parquet; got {out.name}", where="--out",
