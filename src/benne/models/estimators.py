@@ -291,9 +291,10 @@ class Challenger(ClassifierMixin, BaseEstimator):
     shipped booster still trains on every row. The round count and the Platt slope are then
     pinned down by 200,000 rows as well as by millions, and the cross-validation, which
     otherwise fits the booster ``cv`` more times on two thirds of the rows, costs a fraction
-    of the final fit. On the 1,000,000-row scale table of the benchmark this changes the
-    holdout AUC by less than its noise (see BENCHMARKS.md); ``cv_rows=None`` cross-validates
-    on every row.
+    of the final fit. On the 1,000,000-row synthetic scale table of the benchmark (200,000-row
+    holdout) it chose 280 rounds instead of 413, fitted 2.5 times faster, and gave a holdout
+    AUC of 0.8543 against 0.8547 (log-loss 0.2075 against 0.2072), within the AUC's noise of
+    about 0.001; ``cv_rows=None`` cross-validates on every row.
 
     Parameters
     ----------
