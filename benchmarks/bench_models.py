@@ -39,7 +39,8 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-PEERS = ROOT.parent / "shared" / "bench" / "peers"
+# the shared peer script beside the project; PEERS_DIR names it when the checkout is elsewhere
+PEERS = Path(os.environ.get("PEERS_DIR") or ROOT.parent / "shared" / "bench" / "peers")
 TAIWAN = ROOT.parent / "shared" / "data" / "taiwan" / "UCI_Credit_Card.csv"
 HOME = Path(os.environ.get("TMPDIR") or tempfile.gettempdir()) / "benne-peers"
 SYNTH_HOLDOUT = 200_000

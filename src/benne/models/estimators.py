@@ -33,6 +33,7 @@ from benne.models.challenger import MONOTONE, ChallengerModel
 from benne.models.data import auto_meta
 from benne.models.scorecard import (
     MAX_CORR_ROWS,
+    OOF_P_FACTOR,
     ScorecardFeature,
     ScorecardModel,
     _g_test_p,
@@ -144,17 +145,17 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         for j, c in enumerate(names):
             iv, p = binners[j].iv_, _g_test_p(binners[j])
             entry: dict[str, Any] = {"iv": iv, "p": p, "status": "low iv"}
-            where = ""
+            where, level = "", self.max_p
             if bp.kinds_[j] == "categorical" and iv >= self.min_iv and p < self.max_p:
                 # screened out of fold (see scorecard); in sample it is only more optimistic
                 cat = binners[j]
                 assert isinstance(cat, CategoricalBinner)
                 iv, p = _oof_screen(cat, frame[c], bad, w)
                 entry.update(iv_oof=iv, p=p)
-                where = " out of fold"
+                where, level = " out of fold", min(1.0, OOF_P_FACTOR * self.max_p)
             why = (f"IV{where} < {self.min_iv}" if iv < self.min_iv else
-                   f"not significant{where} (G-test p = {p:.3g} >= {self.max_p})"
-                   if p >= self.max_p else "")
+                   f"not significant{where} (G-test p = {p:.3g} >= {level:.3g})"
+                   if p >= level else "")
             selection[c] = {**entry, "why": why}
             if not why:
                 cands.append(j)
