@@ -285,10 +285,13 @@ def _points(features: list[tuple[FeatureMeta, Binner, np.ndarray]], intercept: f
 
 
 def _weighted_corr(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """Weighted Pearson correlations of the columns of ``x``. The sums are ``np.einsum``
+    loops, not a BLAS product: on cores shared with other busy processes, BLAS threads that
+    wait on each other made this small product take seconds."""
     w = np.ones(x.shape[0]) if w is None else w
     total = max(float(w.sum()), 1e-300)
-    centred = x - (w @ x) / total
-    cov = (centred * w[:, None]).T @ centred / total
+    centred = x - np.einsum("i,ij->j", w, x) / total
+    cov = np.einsum("ij,ik->jk", centred * w[:, None], centred) / total
     std = np.sqrt(np.diag(cov))
     std = np.where(std > 0, std, 1.0)
     return cov / std[:, None] / std[None, :]
