@@ -390,7 +390,7 @@ class CategoricalBinner(_Binner):
         total = float(ones.sum())
         min_count = float(self.min_bin_share) * total
         rare = n_cat < _rare_limit(total, min_count)
-        names = np.asarray([str(u) for u in uniques], dtype=object)
+        names = np.asarray(pd.Index(uniques).astype(object), dtype=object)  # str, no per-level loop
         common = np.flatnonzero(~rare)
         # the pooled rare levels take part in the grouping as one pseudo-level, last in ties
         pool = bool(rare.any())

@@ -9,9 +9,23 @@ Training, in order:
 2. columns whose information value is below ``min_iv``, or not significant (G-test of
    independence of the bins and the target, p ≥ ``max_p``), are dropped as low IV. The p-value
    guards against noise: the binner chose its cuts on the same rows, so an IV that looks
-   useful on a few thousand rows can be chance, and the level is 1 %, not 5 %;
+   useful on a few thousand rows can be chance, and the level is 1 %, not 5 %.
+   Categorical columns are screened **out of fold** (:func:`_oof_screen`): grouping dozens or
+   thousands of levels by their bad rate fits the noise of those very rows, so a column of
+   random labels passes an in-sample test easily. Each of ``SCREEN_FOLDS`` stratified folds is
+   binned by a binner fitted on the other folds; the IV uses the held-out rows' shares with
+   the other folds' WoE, and the G-test sums the held-out folds' statistics and degrees of
+   freedom (bins fixed before the held-out rows are seen, so the test is honest, and its level
+   is ``OOF_P_FACTOR · max_p``, the conventional 5 % at the default: the stricter 1 % guards
+   against the in-sample bias, which is gone out of fold, and at 1 % the held-out test, which
+   has a little less power, dropped a column of 690 rows with an out-of-fold IV of 0.06). A
+   noise column has an out-of-fold IV near zero or below and a p-value of chance, and is
+   left out;
 3. correlation pruning on the WoE columns: in decreasing IV, a column is kept unless its
-   |Pearson r| with a kept column exceeds ``max_corr``;
+   |Pearson r| with a kept column exceeds ``max_corr``. Above :data:`MAX_CORR_ROWS` rows the
+   correlations are taken on every ``⌈n / MAX_CORR_ROWS⌉``-th row (evenly spaced,
+   deterministic): at 200,000 rows a correlation's standard error is below 0.003, and the
+   ``(n, k)`` WoE matrix of a million rows cost more than the rest of the fit;
 4. logistic regression of the bad flag on the bins (:mod:`benne.models.binfit`): one logit
    term per bin, fitted jointly with a ridge penalty ``l2``, constrained to keep the order of
    the bins' own WoE, so regular bins stay monotone in the feature's direction and missing and
@@ -42,9 +56,10 @@ from benne.dimensions import FeatureMeta
 from benne.models.data import numeric_column, select_columns, target_vector, text_column
 from benne.models.settings import Scale, TrainSettings
 
-__all__ = ["ScorecardFeature", "ScorecardModel", "train_scorecard"]
+__all__ = ["MAX_CORR_ROWS", "OOF_P_FACTOR", "ScorecardFeature", "ScorecardModel", "train_scorecard"]
 
 Binner = MonotoneBinner | CategoricalBinner | CodeBinner
+MAX_CORR_ROWS = 200_000
 _LOADERS: dict[str, Callable[[dict[str, Any]], Binner]] = {
     "numeric": MonotoneBinner.from_dict,
     "categorical": CategoricalBinner.from_dict,
@@ -188,6 +203,59 @@ def _g_test_p(binner: Binner) -> float:
     return float(chi2.sf(g, int(seen.sum()) - 1))
 
 
+SCREEN_FOLDS = 5
+OOF_P_FACTOR = 5.0
+
+
+def _oof_screen(binner: CategoricalBinner, values: pd.Series, bad: np.ndarray,
+                sample_weight: np.ndarray | None = None, folds: int = SCREEN_FOLDS,
+                seed: int = 0) -> tuple[float, float]:
+    """Out-of-fold IV and G-test p-value of a categorical column (see the module docstring).
+
+    The folds are a seeded per-class shuffle (deterministic); each is binned by a fresh
+    binner with ``binner``'s parameters fitted on the others. The IV is the held-out folds'
+    ``Σ (good share − bad share) · WoE`` with the WoE of the fit that did not see them,
+    averaged over the folds by weight; the G statistics and degrees of freedom are summed.
+    """
+    from scipy.stats import chi2
+
+    n = len(bad)
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    fold = np.empty(n, dtype=np.int64)
+    for value in (False, True):
+        idx = np.flatnonzero(bad == value)
+        fold[rng.permutation(idx)] = np.arange(idx.size) % folds
+    iv, g_sum, df, weight = 0.0, 0.0, 0, 0.0
+    for k in range(folds):
+        test = fold == k
+        if not test.any() or test.all():
+            continue
+        fitted = CategoricalBinner(max_bins=binner.max_bins,
+                                   min_bin_share=binner.min_bin_share)
+        fitted.fit(values[~test], bad[~test], sample_weight=w[~test])
+        idx = fitted.bin_index(values[test])
+        wt, bt = w[test], bad[test]
+        size = fitted.woe_.size
+        bads = np.bincount(idx, weights=wt * bt, minlength=size)
+        goods = np.bincount(idx, weights=wt * (1 - bt), minlength=size)
+        tg, tb = float(goods.sum()), float(bads.sum())
+        if tg <= 0 or tb <= 0:
+            continue
+        iv += float(np.sum((goods / tg - bads / tb) * fitted.woe_)) * (tg + tb)
+        weight += tg + tb
+        seen = (goods + bads) > 0
+        if seen.sum() >= 2:
+            obs = np.concatenate([goods[seen], bads[seen]])
+            rows = goods[seen] + bads[seen]
+            exp = np.concatenate([rows * tg, rows * tb]) / (tg + tb)
+            pos = obs > 0
+            g_sum += 2.0 * float(np.sum(obs[pos] * np.log(obs[pos] / exp[pos])))
+            df += int(seen.sum()) - 1
+    p = float(chi2.sf(g_sum, df)) if df > 0 else 1.0
+    return (iv / weight if weight > 0 else 0.0), p
+
+
 def _prune_correlated(woe: np.ndarray, ivs: np.ndarray, max_corr: float,
                       sample_weight: np.ndarray | None = None
                       ) -> tuple[list[int], dict[int, int]]:
@@ -217,10 +285,13 @@ def _points(features: list[tuple[FeatureMeta, Binner, np.ndarray]], intercept: f
 
 
 def _weighted_corr(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """Weighted Pearson correlations of the columns of ``x``. The sums are ``np.einsum``
+    loops, not a BLAS product: on cores shared with other busy processes, BLAS threads that
+    wait on each other made this small product take seconds."""
     w = np.ones(x.shape[0]) if w is None else w
     total = max(float(w.sum()), 1e-300)
-    centred = x - (w @ x) / total
-    cov = (centred * w[:, None]).T @ centred / total
+    centred = x - np.einsum("i,ij->j", w, x) / total
+    cov = np.einsum("ij,ik->jk", centred * w[:, None], centred) / total
     std = np.sqrt(np.diag(cov))
     std = np.where(std > 0, std, 1.0)
     return cov / std[:, None] / std[None, :]

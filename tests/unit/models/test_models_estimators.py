@@ -18,6 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from benne import BinningProcess, Challenger, Scorecard
 from benne.binning import PrebinStats, quantile_edges
 from benne.exceptions import InputError, InvalidValueError
+from benne.models.scorecard import _g_test_p
 
 from .conftest import synthetic_frame
 
@@ -175,6 +176,59 @@ def test_noise_id_like_text_column_is_recognised_as_noise() -> None:
     j = list(x.columns).index("account")
     assert sc.binning_.binners_[j].iv_ < 0.01
     assert "account" not in sc.model_.feature_names
+
+
+def test_challenger_cross_validates_on_a_seeded_sample() -> None:
+    x, y = _xy(3000)
+    a = Challenger(n_estimators=80, cv_rows=900).fit(x, y)
+    b = Challenger(n_estimators=80, cv_rows=900).fit(x, y)
+    every = Challenger(n_estimators=80, cv_rows=None).fit(x, y)
+    assert a.model_.booster.model_to_string() == b.model_.booster.model_to_string()
+    assert a.model_.platt == b.model_.platt
+    # the sample (not every row) chose the round count and the calibration
+    assert (a.best_iteration_, a.model_.platt) != (every.best_iteration_, every.model_.platt)
+    assert a.score(x, y) > 0.6
+    with pytest.raises(InvalidValueError, match="cv_rows"):
+        Challenger(cv_rows=1).fit(x, y)
+
+
+def _levels_frame(seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """One numeric signal, an informative text column of 100 levels (each level's own effect
+    on the logit) and a pure-noise one of 100 levels, about 200 rows per level: every level is
+    common enough to stand alone, so grouping the noise by bad rate fits chance."""
+    rng = np.random.default_rng(seed)
+    n = 20_000
+    x1 = rng.normal(size=n)
+    effect = rng.normal(0.0, 0.6, size=100)
+    informative, noise = rng.integers(0, 100, n), rng.integers(0, 100, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-1.5 + 0.8 * x1 + effect[informative])))).astype(int)
+    return pd.DataFrame({"x1": x1, "shop": [f"s{i}" for i in informative],
+                         "noise": [f"n{i}" for i in noise]}), y
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_high_cardinality_noise_is_screened_out_of_fold(seed: int) -> None:
+    x, y = _levels_frame(seed)
+    sc = Scorecard().fit(x, y)
+    noise, shop = sc.selection_["noise"], sc.selection_["shop"]
+    # in sample, grouping the noise's levels by their bad rate looks significant ...
+    j = list(x.columns).index("noise")
+    assert _g_test_p(sc.binning_.binners_[j]) < 0.01
+    # ... out of fold it is chance, and the column is left out; the informative one stays
+    assert noise["status"] == "low iv" and "out of fold" in noise["why"]
+    assert noise["iv_oof"] < noise["iv"]
+    assert "noise" not in sc.model_.feature_names
+    assert shop["status"] == "selected" and shop["iv_oof"] > 0.1 and shop["p"] < 1e-10
+    assert "shop" in sc.model_.feature_names
+
+
+def test_out_of_fold_screen_is_deterministic_and_weighted() -> None:
+    x, y = _levels_frame(4)
+    a, b = Scorecard().fit(x, y), Scorecard().fit(x, y)
+    assert a.selection_ == b.selection_
+    w = np.where(np.arange(len(y)) % 2 == 0, 2.0, 1.0)
+    c = Scorecard().fit(x, y, sample_weight=w)
+    assert c.selection_["shop"]["iv_oof"] != a.selection_["shop"]["iv_oof"]
 
 
 def test_cli_and_api_give_identical_model_files(tmp_path: Path) -> None:
