@@ -387,43 +387,31 @@ class CategoricalBinner(_Binner):
         n_cat = np.bincount(codes[present], weights=ones[present], minlength=k)
         b_cat = np.bincount(codes[present & bad], weights=ones[present & bad], minlength=k)
         g_cat = n_cat - b_cat
-        total = float(ones.sum())
-        min_count = float(self.min_bin_share) * total
-        rare = n_cat < _rare_limit(total, min_count)
         names = np.asarray(pd.Index(uniques).astype(object), dtype=object)  # str, no per-level loop
-        common = np.flatnonzero(~rare)
-        # the pooled rare levels take part in the grouping as one pseudo-level, last in ties
-        pool = bool(rare.any())
-        gg = np.concatenate([g_cat[common], [g_cat[rare].sum()] if pool else []])
-        bb = np.concatenate([b_cat[common], [b_cat[rare].sum()] if pool else []])
-        ties = np.concatenate([names[common], ["\uffff"] if pool else []]).astype(str)
-        groups = _group_by_rate(gg, bb, ties, min_count, int(self.max_bins))
-        self.groups_ = [sorted(names[common[grp[grp < common.size]]].tolist()) for grp in groups]
-        self.rare_bin_ = next((i for i, grp in enumerate(groups) if (grp == common.size).any()),
-                              None) if pool else None
-        self.mapping_ = {c: i for i, grp in enumerate(self.groups_) for c in grp}
-        self.n_bins_ = len(self.groups_)
         miss_b = float(np.sum(ones[bad & ~present]))
         miss_g = float(np.sum(ones[~present])) - miss_b
-        goods = np.array([gg[grp].sum() for grp in groups] + [miss_g, 0.0])
-        bads = np.array([bb[grp].sum() for grp in groups] + [miss_b, 0.0])
-        self._set_counts(goods, bads)
-        return self
+        return self._group(names, g_cat, b_cat, miss_g, miss_b)
 
     def fit_counts(self, counts: ColumnCounts) -> CategoricalBinner:
         """The grouping :meth:`fit` finds, from per-level counts an engine summed
         (:class:`~benne.binning.ColumnCounts` of a text column): the same pooling of rare
         levels and the same grouping, so whole counts give the same bins as the rows."""
         _check_params(self.max_bins, self.min_bin_share)
-        g_cat = counts.goods.astype(np.float64)
-        b_cat = counts.bads.astype(np.float64)
+        names = np.asarray([str(u) for u in counts.values], dtype=object)
+        return self._group(names, counts.goods.astype(np.float64),
+                           counts.bads.astype(np.float64), float(counts.missing_goods),
+                           float(counts.missing_bads))
+
+    def _group(self, names: np.ndarray, g_cat: np.ndarray, b_cat: np.ndarray, miss_g: float,
+               miss_b: float) -> CategoricalBinner:
+        """Pool the rare levels and group the rest by bad rate, from per-level counts (the
+        one solver of :meth:`fit` and :meth:`fit_counts`)."""
         n_cat = g_cat + b_cat
-        miss_g, miss_b = float(counts.missing_goods), float(counts.missing_bads)
         total = float(n_cat.sum()) + miss_g + miss_b
         min_count = float(self.min_bin_share) * total
         rare = n_cat < _rare_limit(total, min_count)
-        names = np.asarray([str(u) for u in counts.values], dtype=object)
         common = np.flatnonzero(~rare)
+        # the pooled rare levels take part in the grouping as one pseudo-level, last in ties
         pool = bool(rare.any())
         gg = np.concatenate([g_cat[common], [g_cat[rare].sum()] if pool else []])
         bb = np.concatenate([b_cat[common], [b_cat[rare].sum()] if pool else []])

@@ -23,8 +23,8 @@ from benne.dimensions import FeatureMeta
 from benne.exceptions import InputError
 from benne.models.settings import TrainSettings, is_others_data, is_protected
 
-__all__ = ["auto_meta", "id_like", "numeric_column", "select_columns", "target_vector",
-           "text_column"]
+__all__ = ["auto_meta", "id_like", "numeric_column", "policy_skip", "select_columns",
+           "target_vector", "text_column"]
 
 _ID_NAMES = frozenset({"id", "uuid", "guid", "key", "row", "rownum", "row_number", "index"})
 _ID_SUFFIXES = ("_id", "_uuid", "_key")
@@ -123,6 +123,17 @@ def numeric_column(frame: pd.DataFrame, column: str, source: str = "the input") 
     return numbers(frame[column], column, source)
 
 
+def policy_skip(name: str, settings: TrainSettings) -> str | None:
+    """Why the settings leave column ``name`` out on policy (protected attributes, others'
+    data), or None; the one wording for the row and the counted paths."""
+    if is_protected(name) and not settings.allow_protected:
+        return ("protected attribute, left out for fair lending "
+                "(pass --allow-protected, or allow_protected=True, to include it)")
+    if is_others_data(name) and not settings.others_data:
+        return "built from other people's credit records or scores (use others_data to include it)"
+    return None
+
+
 def select_columns(
     frame: pd.DataFrame,
     target: str,
@@ -151,13 +162,9 @@ def select_columns(
         name = str(col)
         if name == target or name in settings.exclude:
             continue
-        if is_protected(name) and not settings.allow_protected:
-            skipped[name] = ("protected attribute, left out for fair lending "
-                             "(pass --allow-protected, or allow_protected=True, to include it)")
-            continue
-        if is_others_data(name) and not settings.others_data:
-            skipped[name] = ("built from other people's credit records or scores "
-                             "(use others_data to include it)")
+        why = policy_skip(name, settings)
+        if why:
+            skipped[name] = why
             continue
         series = frame[col]
         if is_datetime64_any_dtype(series):

@@ -118,16 +118,11 @@ class Scorecard(ClassifierMixin, BaseEstimator):
             raise InvalidValueError(f"scale must be a benne Scale; got {self.scale!r}",
                                     where="Scorecard(scale=...)", fix="pass Scale(...)")
 
-    def fit(self, X: object, y: object, sample_weight: object = None) -> Scorecard:
-        """Bin, select and fit on rows ``X`` with the two-class target ``y`` (second = bad)."""
+    def _binning_for(self, names: list[str]) -> tuple[dict[str, FeatureMeta], BinningProcess]:
+        """The columns' metadata and an unfitted clone of ``binning``, told each column's
+        declared direction unless it names its own."""
         from sklearn.base import clone
 
-        self._check_params()
-        frame = as_frame(self, X, reset=True)
-        bad = binary_target(self, y, len(frame))
-        yb = bad.astype(np.int8)
-        w = _weights(sample_weight, len(frame))
-        names = [str(c) for c in frame.columns]
         metas = {c: (self.meta or {}).get(c) or auto_meta(c) for c in names}
         bp = clone(self.binning) if self.binning is not None else BinningProcess()
         if not isinstance(bp, BinningProcess):
@@ -136,6 +131,17 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         if bp.directions is None:
             bp.set_params(directions={c: metas[c].direction for c in names
                                       if metas[c].direction != "auto"})
+        return metas, bp
+
+    def fit(self, X: object, y: object, sample_weight: object = None) -> Scorecard:
+        """Bin, select and fit on rows ``X`` with the two-class target ``y`` (second = bad)."""
+        self._check_params()
+        frame = as_frame(self, X, reset=True)
+        bad = binary_target(self, y, len(frame))
+        yb = bad.astype(np.int8)
+        w = _weights(sample_weight, len(frame))
+        names = [str(c) for c in frame.columns]
+        metas, bp = self._binning_for(names)
         bp.fit(frame, yb, sample_weight=w)
 
         def rows(cands: list[int]) -> tuple[dict[int, np.ndarray], np.ndarray,
@@ -160,21 +166,12 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         the one :meth:`fit` finds on the rows up to floating-point summation order (and, above
         :data:`~benne.models.binfit.MAX_FIT_ROWS` combinations, the evenly spaced subsample of
         the combinations rather than of the rows)."""
-        from sklearn.base import clone
-
         self._check_params()
         names = [str(c) for c in counts]
         if not names:
             raise InvalidValueError("no columns to fit", where="Scorecard.fit_counts",
                                     fix="give the counts of at least one column")
-        metas = {c: (self.meta or {}).get(c) or auto_meta(c) for c in names}
-        bp = clone(self.binning) if self.binning is not None else BinningProcess()
-        if not isinstance(bp, BinningProcess):
-            raise InvalidValueError(f"binning must be a BinningProcess; got {bp!r}",
-                                    where="Scorecard(binning=...)", fix="pass BinningProcess(...)")
-        if bp.directions is None:
-            bp.set_params(directions={c: metas[c].direction for c in names
-                                      if metas[c].direction != "auto"})
+        metas, bp = self._binning_for(names)
         bp.fit_counts(counts)
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = len(names)

@@ -18,9 +18,9 @@ from typing import Any
 from benne.binning.stats import ColumnCounts
 from benne.dimensions import FeatureMeta
 from benne.exceptions import InputError
-from benne.models.data import auto_meta
+from benne.models.data import auto_meta, policy_skip
 from benne.models.scorecard import ScorecardModel
-from benne.models.settings import TrainSettings, is_others_data, is_protected
+from benne.models.settings import TrainSettings
 
 __all__ = ["select_counted", "train_scorecard_counted"]
 
@@ -36,13 +36,9 @@ def select_counted(columns: Sequence[str], counts: Mapping[str, ColumnCounts],
     for name in columns:
         if name in settings.exclude:
             continue
-        if is_protected(name) and not settings.allow_protected:
-            skipped[name] = ("protected attribute, left out for fair lending "
-                             "(pass --allow-protected, or allow_protected=True, to include it)")
-            continue
-        if is_others_data(name) and not settings.others_data:
-            skipped[name] = ("built from other people's credit records or scores "
-                             "(use others_data to include it)")
+        why = policy_skip(name, settings)
+        if why:
+            skipped[name] = why
             continue
         cc = counts[name]
         if cc.values.size == 0:
