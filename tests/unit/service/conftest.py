@@ -7,13 +7,17 @@ in one xdist worker beside the one server.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from benne.config import Settings
 from benne.service import create_app, create_partner, issue_person_token, load_scores
@@ -134,3 +138,24 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
 def sqlite_world(tmp_path: Path) -> Iterator[World]:
     """The same world on SQLite only, for tests about the HTTP layer rather than the database."""
     yield from make_world(f"sqlite:///{tmp_path / 'service.sqlite'}", tmp_path)
+
+
+@contextmanager
+def writer_lock_held(world: World) -> Iterator[threading.Event]:
+    """SQLite's write lock held by another thread (a slow writer) until the event is set."""
+    engine = world.client.app.state.engine  # type: ignore[attr-defined]
+    release = threading.Event()
+
+    def hold() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT 1"))
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.2)
+    try:
+        yield release
+    finally:
+        release.set()
+        holder.join()

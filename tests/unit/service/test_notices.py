@@ -4,7 +4,6 @@ and the what-if scores of the reasons."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -15,7 +14,7 @@ from sqlalchemy import text
 
 from benne.service import load_scores, verify_audit
 from benne.service.db import make_engine
-from tests.unit.service.conftest import World, make_world
+from tests.unit.service.conftest import World, make_world, writer_lock_held
 from tests.unit.service.factory import score_row
 
 
@@ -86,18 +85,7 @@ def test_a_locked_database_answers_busy_and_leaves_the_loop_free(
     world = sqlite_world
     world.grant("P1", "acme")
     monkeypatch.setattr("benne.service.db.WRITER_WAIT_SECONDS", 1.5)
-    engine = world.client.app.state.engine  # type: ignore[attr-defined]
-    release = threading.Event()
-
-    def hold_the_writer_lock() -> None:
-        with engine.begin() as conn:
-            conn.execute(text("SELECT 1"))
-            release.wait(10)
-
-    holder = threading.Thread(target=hold_the_writer_lock)
-    holder.start()
-    time.sleep(0.2)
-    try:
+    with writer_lock_held(world):
         with ThreadPoolExecutor(max_workers=3) as pool:
             waiting = [pool.submit(_notice, world, "P1"),
                        pool.submit(world.client.get, "/v1/me/notices",
@@ -109,9 +97,6 @@ def test_a_locked_database_answers_busy_and_leaves_the_loop_free(
             health = world.client.get("/healthz")
             elapsed = time.perf_counter() - started
             answers = [f.result() for f in waiting]
-    finally:
-        release.set()
-        holder.join()
     assert health.status_code == 200 and elapsed < 1.0, elapsed
     for r in answers:
         assert r.status_code == 503, r.text

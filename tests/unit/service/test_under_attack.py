@@ -36,7 +36,7 @@ from benne.service import (
 from benne.service.db import make_engine
 from benne.service.deps import utcnow
 from benne.store import dispute_holds_in, open_store
-from tests.unit.service.conftest import ADMIN_KEY, World, make_world
+from tests.unit.service.conftest import ADMIN_KEY, World, make_world, writer_lock_held
 
 
 def _audit_actions(url: str) -> list[str]:
@@ -53,25 +53,13 @@ def test_a_request_waiting_for_the_database_does_not_stall_the_event_loop(
         sqlite_world: World) -> None:
     w = sqlite_world
     w.grant("P1", "acme")
-    engine = w.client.app.state.engine  # type: ignore[attr-defined]
-    release = threading.Event()
-
-    def hold_the_writer_lock() -> None:
-        with engine.begin() as conn:  # a slow writer: holds SQLite's write lock
-            conn.execute(text("SELECT 1"))
-            release.wait(10)
-
-    holder = threading.Thread(target=hold_the_writer_lock)
-    holder.start()
-    time.sleep(0.2)
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with writer_lock_held(w) as release, ThreadPoolExecutor(max_workers=2) as pool:
         waiting = pool.submit(w.read, "acme", "P1")  # blocks on the lock, not on the loop
         time.sleep(0.2)
         started = time.perf_counter()
         health = w.client.get("/healthz")
         elapsed = time.perf_counter() - started
         release.set()
-        holder.join()
         assert waiting.result().status_code == 200  # type: ignore[attr-defined]
     assert health.status_code == 200
     assert elapsed < 1.0, f"/healthz waited {elapsed:.2f} s behind a locked database"
@@ -83,18 +71,7 @@ def test_busy_answers_503_with_retry_after_and_no_internals(
     w.grant("P1", "acme")
     monkeypatch.setattr("benne.service.db.WRITER_WAIT_SECONDS", 0.3)
     w.client.app.state.pools["person"] = anyio.CapacityLimiter(1)  # type: ignore[attr-defined]
-    engine = w.client.app.state.engine  # type: ignore[attr-defined]
-    release = threading.Event()
-
-    def hold_the_writer_lock() -> None:
-        with engine.begin() as conn:
-            conn.execute(text("SELECT 1"))
-            release.wait(10)
-
-    holder = threading.Thread(target=hold_the_writer_lock)
-    holder.start()
-    time.sleep(0.2)
-    try:
+    with writer_lock_held(w):
         # the database stays locked past the wait: 503, not a 500 naming the lock
         read = w.read("acme", "P1")
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -103,9 +80,6 @@ def test_busy_answers_503_with_retry_after_and_no_internals(
             # the one person thread is taken: the next person request is turned away at once
             turned_away = w.client.get("/v1/consents", headers=w.person("P2"))
             first = waiting.result()
-    finally:
-        release.set()
-        holder.join()
     for r in (read, first, turned_away):
         assert r.status_code == 503, r.text  # type: ignore[attr-defined]
         assert r.json() == {"error": "busy", "message": "the service is busy",  # type: ignore[attr-defined]
@@ -148,18 +122,7 @@ def test_the_audit_logs_routes_have_their_own_threads_and_never_queue(
     monkeypatch.setattr("benne.service.db.WRITER_WAIT_SECONDS", 2.0)
     w.client.app.state.pools["audit"] = anyio.CapacityLimiter(1)  # type: ignore[attr-defined]
     partner_pool = w.client.app.state.pools["partner"]  # type: ignore[attr-defined]
-    engine = w.client.app.state.engine  # type: ignore[attr-defined]
-    release = threading.Event()
-
-    def hold_the_writer_lock() -> None:
-        with engine.begin() as conn:
-            conn.execute(text("SELECT 1"))
-            release.wait(10)
-
-    holder = threading.Thread(target=hold_the_writer_lock)
-    holder.start()
-    time.sleep(0.2)
-    try:
+    with writer_lock_held(w) as release:
         with ThreadPoolExecutor(max_workers=1) as pool:
             waiting = pool.submit(w.client.get, "/v1/audit/consistency", params={"first": 0})
             time.sleep(0.2)
@@ -167,9 +130,6 @@ def test_the_audit_logs_routes_have_their_own_threads_and_never_queue(
             turned_away = w.client.get("/v1/audit/consistency", params={"first": 0})
             release.set()
             first = waiting.result()
-    finally:
-        release.set()
-        holder.join()
     assert turned_away.status_code == 503 and turned_away.headers["Retry-After"] == "1"
     assert first.status_code == 200, first.text
 
