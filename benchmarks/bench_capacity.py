@@ -15,6 +15,9 @@ trains on a sample at scale); ``score`` everyone as of a later date (features + 
 on Spark written as partitioned Parquet).
 
     python -m benchmarks.bench_capacity [--quick]
+    python -m benchmarks.bench_capacity --runs benchmarks/results/capacity.json \
+        --engine spark --people 1000000          # one size, kept beside the others
+    python -m benchmarks.bench_capacity --runs benchmarks/results/capacity.json --render
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -41,17 +45,25 @@ def _rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
+def _cpu_s() -> float:
+    """User + system seconds of this process and its finished children."""
+    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def child(engine: str, people: int, folder: Path) -> dict[str, Any]:
     """Every stage at one size on one engine: seconds and peak GiB after each."""
     from benne.ingest import ingest
     from benne.simulate import simulate
 
-    out: dict[str, Any] = {"engine": engine, "people": people, "seconds": {}, "peak_gib": {}}
+    out: dict[str, Any] = {"engine": engine, "people": people, "seconds": {}, "cpu": {},
+                           "peak_gib": {}, "load_before": os.getloadavg()[0]}
 
     def timed(stage: str, fn: Any) -> Any:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu_s()
         result = fn()
         out["seconds"][stage] = time.perf_counter() - t0
+        out["cpu"][stage] = _cpu_s() - c0
         out["peak_gib"][stage] = _rss_gib()
         return result
 
@@ -96,6 +108,8 @@ def child(engine: str, people: int, folder: Path) -> dict[str, Any]:
         save_model(trained.models, folder / "model", manifest_extra=trained.manifest_extra)
         timed("score", lambda: score_on_spark(folder / "model", folder / "scores", db=store,
                                               as_of=LATER, lake=lake, session=session))
+    out["load_after"] = os.getloadavg()[0]
+    out["finished"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return out
 
 
@@ -108,43 +122,115 @@ def _run_child(engine: str, people: int) -> dict[str, Any]:
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run(quick: bool = False) -> str:
-    sizes = SIZES[quick]
-    duck = [_run_child("duckdb", n) for n in sizes]
-    spark = _run_child("spark", SPARK_SIZE[quick])
-    lines = ["## capacity", "",
-             "simulate → ingest → features → train → score, each size in its own process "
-             "(seconds; peak resident GiB of the process in brackets).", "",
-             "| engine | people | " + " | ".join(STAGES) + " |",
-             "|---|---:|" + "---:|" * len(STAGES)]
-    for r in [*duck, spark]:
-        cells = [f"{r['seconds'][s]:.1f} ({r['peak_gib'][s]:.2f})" for s in STAGES]
-        lines.append(f"| {r['engine']} | {r['people']:,} | " + " | ".join(cells) + " |")
-    small, large = duck[0], duck[-1]
+def _key(engine: str, people: int) -> str:
+    return f"{engine}:{people}"
+
+
+def _load(path: Path | None) -> dict[str, Any]:
+    if path is None or not path.exists():
+        return {}
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def measure(runs: Path | None, quick: bool, engines: tuple[str, ...],
+            sizes: tuple[int, ...] | None) -> dict[str, Any]:
+    """Run the missing children and keep each result in ``runs`` (JSON) as it finishes.
+
+    Sizes can be measured one at a time (``--engine duckdb --people 1000000``), so a long run
+    resumes where it stopped and a size can be re-measured on a quieter machine.
+    """
+    done = _load(runs)
+    wanted = [("duckdb", n) for n in (sizes or SIZES[quick]) if "duckdb" in engines]
+    if "spark" in engines:
+        wanted += [("spark", n) for n in (sizes or (SPARK_SIZE[quick],))]
+    for engine, people in wanted:
+        print(f"capacity: {engine} at {people:,} people ...", file=sys.stderr, flush=True)
+        done[_key(engine, people)] = _run_child(engine, people)
+        if runs is not None:
+            runs.write_text(json.dumps(done, indent=1, sort_keys=True), encoding="utf-8")
+    return done
+
+
+def _exponent(small: dict[str, Any], large: dict[str, Any], field: str, stage: str) -> float:
     ratio = math.log(large["people"] / small["people"])
-    exps = [math.log(max(large["seconds"][s], 1e-6) / max(small["seconds"][s], 1e-6)) / ratio
-            for s in STAGES]
-    lines += ["", f"Growth exponent {small['people']:,} → {large['people']:,} people on DuckDB "
-              "(1 = linear): " + ", ".join(f"{s} {e:.2f}" for s, e in zip(STAGES, exps,
-                                                                           strict=True)) + ".",
-              "", "Throughput at the largest size (people per second): "
-              + ", ".join(f"{s} {large['people'] / large['seconds'][s]:,.0f}" for s in STAGES)
-              + f" on DuckDB; Spark local at {spark['people']:,}: "
-              + ", ".join(f"{s} {spark['people'] / spark['seconds'][s]:,.0f}" for s in STAGES)
-              + "."]
+    return math.log(max(large[field][stage], 1e-6) / max(small[field][stage], 1e-6)) / ratio
+
+
+def render(done: dict[str, Any], quick: bool) -> str:
+    duck = [done[_key("duckdb", n)] for n in SIZES[quick] if _key("duckdb", n) in done]
+    spark = [r for k, r in sorted(done.items()) if k.startswith("spark:")]
+    lines = ["## capacity", "",
+             "`python -m benchmarks.bench_capacity`: simulate → ingest → features → train → "
+             "score, each size in its own process. Wall seconds, then CPU seconds (user + "
+             "system of the process and its children: steadier than wall time on a shared "
+             "machine; for Spark only the Python driver's), then the peak resident GiB.", "",
+             "| engine | people | " + " | ".join(STAGES) + " | load before → after | finished |",
+             "|---|---:|" + "---:|" * len(STAGES) + "---|---|"]
+    for r in [*duck, *spark]:
+        cells = [f"{r['seconds'][s]:.1f} s · {r.get('cpu', {}).get(s, float('nan')):.1f} cpu "
+                 f"· {r['peak_gib'][s]:.2f} GiB" for s in STAGES]
+        lines.append(f"| {r['engine']} | {r['people']:,} | " + " | ".join(cells)
+                     + f" | {r.get('load_before', float('nan')):.1f} → "
+                     f"{r.get('load_after', float('nan')):.1f} | {r.get('finished', '')} |")
+    if len(duck) >= 2:
+        small, large = duck[0], duck[-1]
+        exps = {s: _exponent(small, large, "seconds", s) for s in STAGES}
+        cpu = ({s: _exponent(small, large, "cpu", s) for s in STAGES}
+               if "cpu" in small and "cpu" in large else {})
+        worst = max(exps.values())
+        lines += ["", f"Growth exponent {small['people']:,} → {large['people']:,} people on "
+                  "DuckDB (1 = linear; target ≤ 1.1 for every stage), wall: "
+                  + ", ".join(f"{s} {e:.2f}" for s, e in exps.items())
+                  + (("; CPU: " + ", ".join(f"{s} {e:.2f}" for s, e in cpu.items()))
+                     if cpu else "")
+                  + f". Target {'met' if worst <= 1.1 else 'not met'} on wall time."]
+        lines += ["", "Throughput at the largest DuckDB size (people per second): "
+                  + ", ".join(f"{s} {large['people'] / large['seconds'][s]:,.0f}"
+                              for s in STAGES) + "."]
+    for r in spark:
+        lines += ["", f"Spark local at {r['people']:,} people (people per second): "
+                  + ", ".join(f"{s} {r['people'] / r['seconds'][s]:,.0f}" for s in STAGES)
+                  + "."]
+        same = done.get(_key("duckdb", r["people"]))
+        if same:
+            times = r["seconds"]["features"] / max(same["seconds"]["features"], 1e-6)
+            lines.append(f"Spark-local features take {times:.1f}× DuckDB's at "
+                         f"{r['people']:,} people (target ≤ 5×).")
     return "\n".join(lines)
+
+
+RUNS = Path(__file__).resolve().parent / "results" / "capacity.json"
+
+
+def run(quick: bool = False) -> str:
+    """Every size afresh (the full run also keeps its measurements in ``results/capacity.json``)."""
+    runs = None if quick else RUNS
+    if runs is not None and runs.exists():
+        runs.unlink()
+    return render(measure(runs, quick, ("duckdb", "spark"), None), quick)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--child", nargs=3, metavar=("ENGINE", "PEOPLE", "FOLDER"))
+    ap.add_argument("--runs", type=Path,
+                    help="JSON file that keeps every measured size (resumable); render from it")
+    ap.add_argument("--engine", choices=("duckdb", "spark"), action="append",
+                    help="measure only this engine (repeatable)")
+    ap.add_argument("--people", type=int, action="append", help="measure only this size")
+    ap.add_argument("--render", action="store_true", help="measure nothing; render --runs")
     args = ap.parse_args(argv)
     if args.child:
         engine, people, folder = args.child
         print(json.dumps(child(engine, int(people), Path(folder))))
         return 0
-    print(run(args.quick))
+    if args.render:
+        print(render(_load(args.runs), args.quick))
+        return 0
+    engines = tuple(args.engine or ("duckdb", "spark"))
+    sizes = tuple(args.people) if args.people else None
+    print(render(measure(args.runs, args.quick, engines, sizes), args.quick))
     return 0
 
 
