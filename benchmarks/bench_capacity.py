@@ -113,10 +113,13 @@ def child(engine: str, people: int, folder: Path) -> dict[str, Any]:
     return out
 
 
-def _run_child(engine: str, people: int) -> dict[str, Any]:
+def _run_child(engine: str, people: int, keep: Path | None = None) -> dict[str, Any]:
+    """One size in its own process, in a temporary folder (or ``keep``/<engine>-<people>)."""
     with tempfile.TemporaryDirectory(prefix="benne-capacity-") as tmp:
+        folder = Path(tmp) if keep is None else keep / f"{engine}-{people}"
+        folder.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_capacity", "--child",
-                               engine, str(people), tmp], capture_output=True, text=True)
+                               engine, str(people), str(folder)], capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"{engine} at {people:,} people failed:\n{proc.stderr[-3000:]}")
         return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -133,7 +136,7 @@ def _load(path: Path | None) -> dict[str, Any]:
 
 
 def measure(runs: Path | None, quick: bool, engines: tuple[str, ...],
-            sizes: tuple[int, ...] | None) -> dict[str, Any]:
+            sizes: tuple[int, ...] | None, keep: Path | None = None) -> dict[str, Any]:
     """Run the missing children and keep each result in ``runs`` (JSON) as it finishes.
 
     Sizes can be measured one at a time (``--engine duckdb --people 1000000``), so a long run
@@ -145,7 +148,7 @@ def measure(runs: Path | None, quick: bool, engines: tuple[str, ...],
         wanted += [("spark", n) for n in (sizes or (SPARK_SIZE[quick],))]
     for engine, people in wanted:
         print(f"capacity: {engine} at {people:,} people ...", file=sys.stderr, flush=True)
-        done[_key(engine, people)] = _run_child(engine, people)
+        done[_key(engine, people)] = _run_child(engine, people, keep)
         if runs is not None:
             runs.write_text(json.dumps(done, indent=1, sort_keys=True), encoding="utf-8")
     return done
@@ -220,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="measure only this engine (repeatable)")
     ap.add_argument("--people", type=int, action="append", help="measure only this size")
     ap.add_argument("--render", action="store_true", help="measure nothing; render --runs")
+    ap.add_argument("--keep", type=Path,
+                    help="keep each size's sources, store and lake in KEEP/<engine>-<people>")
     args = ap.parse_args(argv)
     if args.child:
         engine, people, folder = args.child
@@ -230,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     engines = tuple(args.engine or ("duckdb", "spark"))
     sizes = tuple(args.people) if args.people else None
-    print(render(measure(args.runs, args.quick, engines, sizes), args.quick))
+    print(render(measure(args.runs, args.quick, engines, sizes, args.keep), args.quick))
     return 0
 
 

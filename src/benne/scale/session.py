@@ -10,10 +10,13 @@ the tests), and under ``spark-submit`` the session is built from its ``--master`
 Local-mode defaults (see docs/scaling.md for the measurements behind them): Spark's 200 shuffle
 partitions are for clusters; on a few cores each costs a task per shuffle and per query
 stage, so a local session gets ``2 × cores`` (at least 4) and adaptive execution coalesces
-further. The console progress bar and the UI are off (batch jobs, logs stay readable). Local
-Python workers run the driver's interpreter (training and scoring run benne's own code in them
-through ``mapInPandas``); on a cluster the executors need benne installed (``PYSPARK_PYTHON``
-or ``spark.pyspark.python`` naming an environment with it).
+further. Spark's 1 GiB default heap is also for a driver that only coordinates; in local mode
+the driver is the executor too, so a local session's heap is half of this machine's memory,
+between 1 and 16 GiB (``local_memory``), unless ``PYSPARK_SUBMIT_ARGS`` gives
+``--driver-memory``. The console progress bar and the UI are off (batch jobs, logs stay
+readable). Local Python workers run the driver's interpreter (training and scoring run
+benne's own code in them through ``mapInPandas``); on a cluster the executors need benne
+installed (``PYSPARK_PYTHON`` or ``spark.pyspark.python`` naming an environment with it).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 
 from benne.exceptions import ConfigError
 
-__all__ = ["local_partitions", "spark_session"]
+__all__ = ["local_memory", "local_partitions", "spark_session"]
 
 _LOCAL = re.compile(r"^local(\[(\*|\d+)(,\d+)?\])?$")
 
@@ -37,6 +40,15 @@ def local_partitions(master: str) -> int | None:
         return None
     cores = os.cpu_count() or 1 if m.group(2) in (None, "*") else int(m.group(2))
     return max(4, 2 * cores)
+
+
+def local_memory() -> str:
+    """The JVM heap of a local session: half of physical memory, between 1 and 16 GiB."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return "1g"
+    return f"{max(1, min(16, int(total / 2**30 / 2)))}g"
 
 
 def spark_session(master: str | None = None, app_name: str = "benne") -> Any:
@@ -69,6 +81,8 @@ def spark_session(master: str | None = None, app_name: str = "benne") -> Any:
     if parts is not None:
         builder = (builder.config("spark.sql.shuffle.partitions", str(parts))
                    .config("spark.default.parallelism", str(parts)))
+        if "driver-memory" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
+            builder = builder.config("spark.driver.memory", local_memory())
         # local workers run this very interpreter (pyspark reads the variable when the
         # context starts)
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
