@@ -29,7 +29,13 @@ from benne.binning.stats import _weights
 from benne.dimensions import FeatureMeta
 from benne.exceptions import InvalidValueError
 from benne.models.binfit import BinLayout, fit_bin_logit
-from benne.models.challenger import MONOTONE, ChallengerModel
+from benne.models.challenger import (
+    MONOTONE,
+    ChallengerModel,
+    available_cores,
+    import_lightgbm,
+    model_text,
+)
 from benne.models.data import auto_meta
 from benne.models.scorecard import (
     MAX_CORR_ROWS,
@@ -367,7 +373,9 @@ class Challenger(ClassifierMixin, BaseEstimator):
     meta : column -> FeatureMeta (directions become monotone constraints; ``"auto"`` is free);
     categorical_features : columns to treat as categories (text columns always are);
     scale : the points scale of :meth:`score`; random_state : the seed;
-    n_jobs : LightGBM threads (fixed, so the model is deterministic).
+    n_jobs : LightGBM threads; -1 (default) ``OMP_NUM_THREADS`` when set, else every CPU this
+    process may run on (:func:`~benne.models.challenger.available_cores`). The model is the
+    same bit for bit whatever the count (see :mod:`benne.models.challenger`).
 
     Attributes: ``model_`` (:class:`ChallengerModel`, what is saved), ``best_iteration_``,
     ``classes_``, ``n_features_in_``, ``feature_names_in_``.
@@ -379,7 +387,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
                  early_stopping_rounds: int = 50, cv_rows: int | None = 200_000,
                  meta: Mapping[str, FeatureMeta] | None = None,
                  categorical_features: Sequence[str] | None = None, scale: Scale | None = None,
-                 random_state: int = 0, n_jobs: int = 1) -> None:
+                 random_state: int = 0, n_jobs: int = -1) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -398,7 +406,12 @@ class Challenger(ClassifierMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         ints = {"n_estimators": 1, "num_leaves": 2, "min_child_samples": 1,
-                "early_stopping_rounds": 1, "n_jobs": 1}
+                "early_stopping_rounds": 1}
+        if not (isinstance(self.n_jobs, int | np.integer) and (self.n_jobs >= 1
+                                                                or self.n_jobs == -1)):
+            raise InvalidValueError(f"n_jobs must be -1 (every core) or an integer >= 1; got "
+                                    f"{self.n_jobs!r}", where="Challenger(n_jobs=...)",
+                                    fix="pass n_jobs=-1 or a thread count")
         if isinstance(self.cv, int | np.integer) and self.cv < 2:
             raise InvalidValueError(f"cv must be an integer >= 2 or a splitter; got {self.cv!r}",
                                     where="Challenger(cv=...)", fix="pass cv=3, say")
@@ -424,24 +437,25 @@ class Challenger(ClassifierMixin, BaseEstimator):
                                     where="Challenger(reg_lambda=...)", fix="pass reg_lambda >= 0")
 
     def _params(self, constraints: list[int]) -> dict[str, Any]:
+        threads = available_cores() if self.n_jobs == -1 else int(self.n_jobs)
         return {
             "objective": "binary", "learning_rate": float(self.learning_rate),
             "num_leaves": int(self.num_leaves), "min_data_in_leaf": int(self.min_child_samples),
             "lambda_l2": float(self.reg_lambda), "feature_fraction": float(self.colsample_bytree),
             "bagging_fraction": float(self.subsample), "bagging_freq": 1,
             "monotone_constraints": constraints, "monotone_constraints_method": "advanced",
-            "deterministic": True, "force_row_wise": True, "num_threads": int(self.n_jobs),
+            "deterministic": True, "force_row_wise": True, "num_threads": threads,
             "seed": int(self.random_state), "verbose": -1,
             "min_data_in_bin": 1 if self._n_rows < 200 else 3,
         }
 
     def fit(self, X: object, y: object, sample_weight: object = None) -> Challenger:
         """Cross-validate the round count and the calibration, then fit on every row."""
-        import lightgbm as lgb
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold, check_cv
 
         self._check_params()
+        lgb = import_lightgbm()
         frame = as_frame(self, X, reset=True)
         bad = binary_target(self, y, len(frame)).astype(np.int8)
         w = _weights(sample_weight, len(frame))
@@ -506,7 +520,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
             p = min(max(p, 1e-6), 1 - 1e-6)
             model.platt = (1.0, float(np.log(p / (1 - p)) - oof[0]))
         model.best_iteration = rounds
-        model.booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=rounds))
+        model.booster = lgb.Booster(model_str=model_text(booster, num_iteration=rounds))
         self.model_ = model
         self.best_iteration_ = rounds
         return self
@@ -605,4 +619,4 @@ def challenger_from_settings(settings: TrainSettings, metas: Mapping[str, Featur
     return Challenger(n_estimators=s.challenger_rounds, learning_rate=s.challenger_learning_rate,
                       num_leaves=s.challenger_leaves, cv=s.cv_folds, meta=dict(metas),
                       categorical_features=list(categorical) or None, scale=s.scale,
-                      random_state=s.seed, n_jobs=s.threads)
+                      random_state=s.seed, n_jobs=-1 if s.threads is None else s.threads)

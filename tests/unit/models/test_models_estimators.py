@@ -247,3 +247,22 @@ def test_cli_and_api_give_identical_model_files(tmp_path: Path) -> None:
     assert csv == sc.table().to_csv(index=False, lineterminator="\n")
     manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
     assert manifest["model_version"] == sc.model_.model_version
+
+
+def test_challenger_threads_default_to_the_available_cores(monkeypatch) -> None:
+    import os
+
+    from benne.exceptions import ConfigError
+    from benne.models.challenger import available_cores
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert available_cores() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("OMP_NUM_THREADS", "3,1")  # OpenMP's per-level list: the outer count
+    assert available_cores() == 3
+    monkeypatch.setenv("OMP_NUM_THREADS", "all")
+    with pytest.raises(ConfigError, match="OMP_NUM_THREADS"):
+        available_cores()
+    x, y = _xy(500)
+    for bad in (0, -2, 1.5):
+        with pytest.raises(InvalidValueError, match="n_jobs"):
+            Challenger(n_jobs=bad).fit(x, y)
