@@ -155,8 +155,14 @@ def train_challenger(
     *,
     settings: TrainSettings | None = None,
     sample_weight: np.ndarray | None = None,
+    refit_of: ChallengerModel | None = None,
 ) -> ChallengerModel:
-    """Fit the LightGBM challenger on the same candidate columns the scorecard may use."""
+    """Fit the LightGBM challenger on the same candidate columns the scorecard may use.
+
+    ``refit_of`` (a challenger fitted on part of these rows) skips the cross-validation: the
+    booster trains ``refit_of.best_iteration`` rounds on every row and keeps its Platt
+    calibration, both chosen out of fold by that fit (see :func:`~benne.models.train_models`).
+    """
     s = settings or TrainSettings()
     y = target_vector(frame, target)
     names, metas, kinds, _ = select_columns(frame, target, meta, s)
@@ -164,4 +170,7 @@ def train_challenger(
 
     est = challenger_from_settings(s, {c: metas[c] for c in names},
                                    [c for c in names if kinds[c] == "categorical"])
+    if refit_of is not None:
+        est.set_params(cv=None, n_estimators=refit_of.best_iteration,
+                       calibration=refit_of.platt)
     return est.fit(frame[names], y, sample_weight=sample_weight).model_

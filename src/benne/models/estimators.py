@@ -363,11 +363,19 @@ class Challenger(ClassifierMixin, BaseEstimator):
     AUC of 0.8543 against 0.8547 (log-loss 0.2075 against 0.2072), within the AUC's noise of
     about 0.001; ``cv_rows=None`` cross-validates on every row.
 
+    ``cv=None`` skips the cross-validation: the booster trains exactly ``n_estimators`` rounds
+    on every row and ``calibration`` (Platt's slope and intercept on the raw margin) is its
+    calibration, so a refit on more rows can reuse what an earlier fit's cross-validation chose
+    (``train_models`` refits the shipped challenger this way, see :mod:`benne.models.training`);
+    without ``calibration`` the Platt fit is in sample (optimistic).
+
     Parameters
     ----------
     n_estimators : most boosting rounds; learning_rate, num_leaves, min_child_samples,
     reg_lambda, subsample, colsample_bytree : LightGBM's; cv : folds (>= 2, stratified and
-    shuffled with ``random_state``) or a scikit-learn splitter / list of (train, test) splits;
+    shuffled with ``random_state``), a scikit-learn splitter / list of (train, test) splits,
+    or None (no cross-validation, see above); calibration : the Platt ``(slope, intercept)``
+    to use with ``cv=None``;
     early_stopping_rounds : rounds without improvement that end the search;
     cv_rows : most rows the cross-validation runs on (None: every row);
     meta : column -> FeatureMeta (directions become monotone constraints; ``"auto"`` is free);
@@ -385,6 +393,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
                  num_leaves: int = 31, min_child_samples: int = 50, reg_lambda: float = 1.0,
                  subsample: float = 0.8, colsample_bytree: float = 0.9, cv: Any = 3,
                  early_stopping_rounds: int = 50, cv_rows: int | None = 200_000,
+                 calibration: tuple[float, float] | None = None,
                  meta: Mapping[str, FeatureMeta] | None = None,
                  categorical_features: Sequence[str] | None = None, scale: Scale | None = None,
                  random_state: int = 0, n_jobs: int = -1) -> None:
@@ -398,6 +407,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.early_stopping_rounds = early_stopping_rounds
         self.cv_rows = cv_rows
+        self.calibration = calibration
         self.meta = meta
         self.categorical_features = categorical_features
         self.scale = scale
@@ -413,7 +423,8 @@ class Challenger(ClassifierMixin, BaseEstimator):
                                     f"{self.n_jobs!r}", where="Challenger(n_jobs=...)",
                                     fix="pass n_jobs=-1 or a thread count")
         if isinstance(self.cv, int | np.integer) and self.cv < 2:
-            raise InvalidValueError(f"cv must be an integer >= 2 or a splitter; got {self.cv!r}",
+            raise InvalidValueError(f"cv must be an integer >= 2, a splitter or None; got "
+                                    f"{self.cv!r}",
                                     where="Challenger(cv=...)", fix="pass cv=3, say")
         for name, low in ints.items():
             v = getattr(self, name)
@@ -421,6 +432,12 @@ class Challenger(ClassifierMixin, BaseEstimator):
                 raise InvalidValueError(f"{name} must be an integer >= {low}; got {v!r}",
                                         where=f"Challenger({name}=...)",
                                         fix=f"pass {name} >= {low}")
+        if self.calibration is not None and not (self.cv is None
+                                                 and _finite_pair(self.calibration)):
+            raise InvalidValueError(f"calibration must be two finite numbers (Platt's slope and "
+                                    f"intercept) and goes with cv=None; got {self.calibration!r}",
+                                    where="Challenger(calibration=...)",
+                                    fix="pass cv=None with calibration=(slope, intercept)")
         if self.cv_rows is not None and not (isinstance(self.cv_rows, int | np.integer)
                                              and self.cv_rows >= 2):
             raise InvalidValueError(f"cv_rows must be an integer >= 2 or None; got "
@@ -477,7 +494,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
                            categorical_feature=cat_idx or "auto", free_raw_data=False)
         minority = int(min(bad.sum(), bad.size - bad.sum()))
         n_folds = int(self.cv) if isinstance(self.cv, int | np.integer) else 2
-        can_cv = minority >= n_folds
+        can_cv = self.cv is not None and minority >= n_folds
         if can_cv:
             # the rows the cross-validation runs on (all, or a stratified sample of cv_rows)
             sub = np.arange(len(bad))
@@ -505,13 +522,16 @@ class Challenger(ClassifierMixin, BaseEstimator):
                 oof[test] = booster.predict(x_cv[test], raw_score=True, num_iteration=rounds)
         else:
             sub = np.arange(len(bad))
-            rounds = min(100, int(self.n_estimators))
+            rounds = int(self.n_estimators) if self.cv is None else min(100,
+                                                                        int(self.n_estimators))
         booster = lgb.train(params, data, num_boost_round=rounds)
         booster.free_dataset()
-        if not can_cv:
+        if not can_cv and self.calibration is None:
             oof = np.asarray(booster.predict(x, raw_score=True))
         fit_kw = {} if w is None else {"sample_weight": w[sub]}
-        if np.ptp(oof) > 0:
+        if self.calibration is not None:
+            model.platt = (float(self.calibration[0]), float(self.calibration[1]))
+        elif np.ptp(oof) > 0:
             lr = LogisticRegression(C=1e6, solver="lbfgs", tol=1e-10).fit(oof[:, None], bad[sub],
                                                                            **fit_kw)
             model.platt = (float(lr.coef_[0, 0]), float(lr.intercept_[0]))
@@ -581,6 +601,15 @@ class Challenger(ClassifierMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         return tags
+
+
+def _finite_pair(value: Any) -> bool:
+    """Whether ``value`` is two finite numbers."""
+    try:
+        a, b = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(a) and np.isfinite(b))
 
 
 def _stratified_sample(bad: np.ndarray, size: int, seed: int, least: int = 1) -> np.ndarray:

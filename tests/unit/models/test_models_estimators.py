@@ -266,3 +266,22 @@ def test_challenger_threads_default_to_the_available_cores(monkeypatch) -> None:
     for bad in (0, -2, 1.5):
         with pytest.raises(InvalidValueError, match="n_jobs"):
             Challenger(n_jobs=bad).fit(x, y)
+
+
+def test_challenger_without_cv_trains_the_given_rounds_and_calibration() -> None:
+    x, y = _xy()
+    first = Challenger(n_estimators=300, random_state=3).fit(x.iloc[:3000], y[:3000])
+    refit = Challenger(n_estimators=first.best_iteration_, cv=None, random_state=3,
+                       calibration=first.model_.platt).fit(x, y)
+    assert refit.model_.booster.num_trees() == first.best_iteration_ == refit.best_iteration_
+    assert refit.model_.platt == first.model_.platt
+    # the same rounds and calibration, trained on every row: another booster than the first
+    assert refit.model_.booster.model_to_string() != first.model_.booster.model_to_string()
+    assert refit.score(x, y) > 0.6
+    in_sample = Challenger(n_estimators=40, cv=None).fit(x, y)
+    assert in_sample.best_iteration_ == 40 and in_sample.model_.platt != (1.0, 0.0)
+    for bad in ((1.0,), (1.0, float("nan")), "ab"):
+        with pytest.raises(InvalidValueError, match="calibration"):
+            Challenger(cv=None, calibration=bad).fit(x, y)
+    with pytest.raises(InvalidValueError, match="calibration"):
+        Challenger(cv=3, calibration=(1.0, 0.0)).fit(x, y)
