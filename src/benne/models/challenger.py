@@ -117,15 +117,17 @@ class ChallengerModel:
                 out[:, j] = numeric_column(frame, c, source)
         return out
 
-    def margin(self, x: np.ndarray) -> np.ndarray:
-        return self.booster.predict(x, raw_score=True, num_threads=1)
+    def margin(self, x: np.ndarray, threads: int = 1) -> np.ndarray:
+        """The booster's raw margin of each row; ``threads`` share the rows (the result does
+        not depend on them). One by default: batch scoring already runs blocks in parallel."""
+        return self.booster.predict(x, raw_score=True, num_threads=threads)
 
     def pd_from_margin(self, margin: np.ndarray) -> np.ndarray:
         a, b = self.platt
         return 1.0 / (1.0 + np.exp(-(a * margin + b)))
 
-    def predict_pd(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.pd_from_margin(self.margin(self.matrix(frame)))
+    def predict_pd(self, frame: pd.DataFrame, threads: int = 1) -> np.ndarray:
+        return self.pd_from_margin(self.margin(self.matrix(frame), threads))
 
     def lost_points(self, x: np.ndarray) -> np.ndarray:
         """``(n, k)`` points each feature cost (positive) or gave (negative), from TreeSHAP."""

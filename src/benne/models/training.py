@@ -27,7 +27,12 @@ import pandas as pd
 
 from benne.dimensions import FeatureMeta
 from benne.exceptions import SourceFileError
-from benne.models.challenger import ChallengerModel, stratified_split, train_challenger
+from benne.models.challenger import (
+    ChallengerModel,
+    available_cores,
+    stratified_split,
+    train_challenger,
+)
 from benne.models.data import select_columns, target_vector
 from benne.models.reasons import Reason, build_catalog
 from benne.models.scorecard import ScorecardModel, train_scorecard
@@ -80,7 +85,7 @@ def _evaluate(models: TrainedModels, frame: pd.DataFrame, target: str) -> dict[s
     out = {"scorecard": discrimination(y, -models.scorecard.score(frame).astype(float))}
     out["scorecard_pd"] = discrimination(y, models.scorecard.predict_pd(frame))
     if models.challenger is not None:
-        p = models.challenger.predict_pd(frame)
+        p = models.challenger.predict_pd(frame, threads=available_cores())
         out["challenger"] = discrimination(y, -models.settings.scale.from_pd(p).astype(float))
         out["challenger_pd"] = discrimination(y, p)
     return out
