@@ -106,7 +106,7 @@ def monotone_merge(
         ok = (sign * rate[:i, i - 1])[:, None] < (sign * rate[i, i:])[None, :]   # (h, j)
         cand = np.where(ok[None], prev[:, :, None], -np.inf)
         h = np.argmax(cand, axis=1)                        # first best: the earliest h
-        top = np.take_along_axis(cand, h[:, None, :], axis=1)[:, 0, :]
+        top = cand.max(axis=1)                             # its value (cheaper than a gather)
         f[2:, i, i:] = np.where(valid[i, i:], iv[i, i:] + top, -np.inf)
         arg[2:, i, i:] = h
     for k in range(2, k_max + 1):
@@ -167,16 +167,14 @@ def _turning_merge(goods: np.ndarray, bads: np.ndarray, *, trend: str, min_count
         up1 = ((s1 * rate[:i, i - 1])[:, None] < (s1 * rate[i, i:])[None, :])[None]
         ok = valid[i, i:]
         c0 = np.where(up0, p0[:, :, None], -np.inf)
-        h0 = np.argmax(c0, axis=1)
-        t0 = np.take_along_axis(c0, h0[:, None, :], axis=1)[:, 0, :]
+        h0, t0 = np.argmax(c0, axis=1), c0.max(axis=1)
         f0[2:, i, i:] = np.where(ok, iv[i, i:] + t0, -np.inf)
         arg[0, 2:, i, i:] = h0
         # after the turn: from a bin before it (the turn) or after it, moving the other way
         ca = np.where(up1, p0[:, :, None], -np.inf)
         cb = np.where(up1, p1[:, :, None], -np.inf)
         ha, hb = np.argmax(ca, axis=1), np.argmax(cb, axis=1)
-        ta = np.take_along_axis(ca, ha[:, None, :], axis=1)[:, 0, :]
-        tb = np.take_along_axis(cb, hb[:, None, :], axis=1)[:, 0, :]
+        ta, tb = ca.max(axis=1), cb.max(axis=1)
         from_after = tb > ta
         f1[2:, i, i:] = np.where(ok, iv[i, i:] + np.maximum(ta, tb), -np.inf)
         arg[1, 2:, i, i:] = np.where(from_after, hb, ha)
