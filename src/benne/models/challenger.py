@@ -60,9 +60,10 @@ def import_lightgbm() -> Any:
     """``lightgbm``, with its OpenMP threads told to wait passively unless the caller chose.
 
     LightGBM runs on libgomp, whose idle threads spin for a while before they sleep; on cores
-    that other busy processes share, a spinning thread takes the core its partner needs, and
-    a 2-thread fit of 300,000 rows took 94 s against 12 s on one thread (load 7 on 2 cores);
-    with ``OMP_WAIT_POLICY=PASSIVE`` it took 15 s. libgomp reads the variable when it is
+    that other busy processes share, a spinning thread takes the core its partner needs: with
+    another process busy on one of 2 cores, a 2-thread fit of 300,000 rows took 94 s against
+    12 s on one thread, and with ``OMP_WAIT_POLICY=PASSIVE`` 15 s (against 13 s on one thread)
+    on a machine busier still. libgomp reads the variable when it is
     loaded, so it is set (if unset) just before the first import; a process that loaded
     lightgbm earlier keeps its own policy.
     """
