@@ -31,6 +31,12 @@ settings.register_profile(
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 settings.load_profile(PROFILE)
 
+# In a parallel run (pytest-xdist) every worker is already one busy core: OpenMP code (the
+# challenger's LightGBM trains on every core by default) takes one thread per worker unless
+# the caller capped it. Set before any OpenMP library loads. Models do not depend on it.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -56,14 +56,30 @@ def app() -> None:
     """
 
 
-_registered = False
+# The module that registers each command, so a command imports only its own stage: importing
+# every stage's package (DuckDB, Arrow, the service's web stack) cost a short command such as
+# ``benne score`` a noticeable part of its run. A test keeps this table equal to what the
+# modules register; a name not in it (``--help``, a typo) registers every module.
+COMMANDS: dict[str, str] = {
+    "demo": "benne.demo_cli", "simulate": "benne.simulate.cli", "sources": "benne.sources.cli",
+    "ingest": "benne.ingest.cli", "quarantine": "benne.ingest.cli",
+    "features": "benne.features.cli", "labels": "benne.labels_cli",
+    "train": "benne.models.cli", "export-sql": "benne.models.cli",
+    "score": "benne.scoring.cli", "report": "benne.report.cli", "monitor": "benne.report.cli",
+    "audit": "benne.service.cli", "disputes": "benne.service.cli",
+    "partners": "benne.service.cli", "people": "benne.service.cli",
+    "scores": "benne.service.cli", "serve": "benne.service.cli",
+}
+_registered: set[str] = set()
 
 
-def _register_all() -> None:
-    global _registered
-    if _registered:
-        return
-    for name in COMMAND_MODULES:
+def _register_all(args: Sequence[str] = ()) -> None:
+    """Register the stage of the command named first in ``args``, or every stage."""
+    first = next((a for a in args if not a.startswith("-")), None)
+    wanted = [COMMANDS[first]] if first in COMMANDS else list(COMMAND_MODULES)
+    for name in wanted:
+        if name in _registered:
+            continue
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -71,7 +87,7 @@ def _register_all() -> None:
                 continue  # stage not installed in this build
             raise
         module.register(app)
-    _registered = True
+        _registered.add(name)
 
 
 def _split_global(argv: Sequence[str]) -> tuple[list[str], dict[str, bool]]:
@@ -117,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: list[str], flags: dict[str, bool]) -> int:
     code = 0
     try:
-        _register_all()
+        _register_all(args)
         result = app.main(args=args, prog_name="benne", standalone_mode=False)
         code = result if isinstance(result, int) else 0
     except click.exceptions.Exit as exc:

@@ -32,6 +32,31 @@ def test_every_stage_module_registers_commands() -> None:
         assert callable(importlib.import_module(module).register), module
 
 
+def test_command_table_names_what_each_module_registers() -> None:
+    import importlib
+
+    import click
+
+    from benne.cli import COMMANDS
+
+    registered = {}
+    for module in COMMAND_MODULES:
+        group = click.Group()
+        importlib.import_module(module).register(group)
+        registered.update(dict.fromkeys(group.commands, module))
+    assert registered == COMMANDS
+
+
+def test_a_command_imports_only_its_own_stage() -> None:
+    probe = ("import sys\nfrom benne.cli import app, main\n"
+             "assert main(['score', '--help']) == 0\n"
+             "print(sorted(app.commands), 'duckdb' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "['score'] False"
+
+
 @pytest.mark.parametrize("name", sorted(app.commands) or ["sources"])
 def test_each_command_help_has_an_example(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     main(["--help"])  # registers the commands

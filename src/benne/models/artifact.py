@@ -28,7 +28,7 @@ from typing import Any
 
 from benne import __version__
 from benne.exceptions import ModelError, TamperedArtifactError
-from benne.models.challenger import ChallengerModel
+from benne.models.challenger import ChallengerModel, model_text
 from benne.models.reasons import Reason
 from benne.models.scorecard import ScorecardModel
 from benne.models.settings import TrainSettings
@@ -90,7 +90,7 @@ def save_model(models: TrainedModels, folder: Path, *,
         "reasons.json": _dump({code: r.to_dict() for code, r in models.reasons.items()}),
     }
     if models.challenger is not None:
-        files["challenger.txt"] = models.challenger.booster.model_to_string()
+        files["challenger.txt"] = model_text(models.challenger.booster)
     stale = folder / "challenger.txt"
     if models.challenger is None and stale.exists():
         stale.unlink()

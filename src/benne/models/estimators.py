@@ -29,7 +29,13 @@ from benne.binning.stats import _weights
 from benne.dimensions import FeatureMeta
 from benne.exceptions import InvalidValueError
 from benne.models.binfit import BinLayout, fit_bin_logit
-from benne.models.challenger import MONOTONE, ChallengerModel
+from benne.models.challenger import (
+    MONOTONE,
+    ChallengerModel,
+    available_cores,
+    import_lightgbm,
+    model_text,
+)
 from benne.models.data import auto_meta
 from benne.models.scorecard import (
     MAX_CORR_ROWS,
@@ -357,17 +363,27 @@ class Challenger(ClassifierMixin, BaseEstimator):
     AUC of 0.8543 against 0.8547 (log-loss 0.2075 against 0.2072), within the AUC's noise of
     about 0.001; ``cv_rows=None`` cross-validates on every row.
 
+    ``cv=None`` skips the cross-validation: the booster trains exactly ``n_estimators`` rounds
+    on every row and ``calibration`` (Platt's slope and intercept on the raw margin) is its
+    calibration, so a refit on more rows can reuse what an earlier fit's cross-validation chose
+    (``train_models`` refits the shipped challenger this way, see :mod:`benne.models.training`);
+    without ``calibration`` the Platt fit is in sample (optimistic).
+
     Parameters
     ----------
     n_estimators : most boosting rounds; learning_rate, num_leaves, min_child_samples,
     reg_lambda, subsample, colsample_bytree : LightGBM's; cv : folds (>= 2, stratified and
-    shuffled with ``random_state``) or a scikit-learn splitter / list of (train, test) splits;
+    shuffled with ``random_state``), a scikit-learn splitter / list of (train, test) splits,
+    or None (no cross-validation, see above); calibration : the Platt ``(slope, intercept)``
+    to use with ``cv=None``;
     early_stopping_rounds : rounds without improvement that end the search;
     cv_rows : most rows the cross-validation runs on (None: every row);
     meta : column -> FeatureMeta (directions become monotone constraints; ``"auto"`` is free);
     categorical_features : columns to treat as categories (text columns always are);
     scale : the points scale of :meth:`score`; random_state : the seed;
-    n_jobs : LightGBM threads (fixed, so the model is deterministic).
+    n_jobs : LightGBM threads; -1 (default) ``OMP_NUM_THREADS`` when set, else every CPU this
+    process may run on (:func:`~benne.models.challenger.available_cores`). The model is the
+    same bit for bit whatever the count (see :mod:`benne.models.challenger`).
 
     Attributes: ``model_`` (:class:`ChallengerModel`, what is saved), ``best_iteration_``,
     ``classes_``, ``n_features_in_``, ``feature_names_in_``.
@@ -377,9 +393,10 @@ class Challenger(ClassifierMixin, BaseEstimator):
                  num_leaves: int = 31, min_child_samples: int = 50, reg_lambda: float = 1.0,
                  subsample: float = 0.8, colsample_bytree: float = 0.9, cv: Any = 3,
                  early_stopping_rounds: int = 50, cv_rows: int | None = 200_000,
+                 calibration: tuple[float, float] | None = None,
                  meta: Mapping[str, FeatureMeta] | None = None,
                  categorical_features: Sequence[str] | None = None, scale: Scale | None = None,
-                 random_state: int = 0, n_jobs: int = 1) -> None:
+                 random_state: int = 0, n_jobs: int = -1) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -390,6 +407,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.early_stopping_rounds = early_stopping_rounds
         self.cv_rows = cv_rows
+        self.calibration = calibration
         self.meta = meta
         self.categorical_features = categorical_features
         self.scale = scale
@@ -398,9 +416,15 @@ class Challenger(ClassifierMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         ints = {"n_estimators": 1, "num_leaves": 2, "min_child_samples": 1,
-                "early_stopping_rounds": 1, "n_jobs": 1}
+                "early_stopping_rounds": 1}
+        if not (isinstance(self.n_jobs, int | np.integer) and (self.n_jobs >= 1
+                                                                or self.n_jobs == -1)):
+            raise InvalidValueError(f"n_jobs must be -1 (every core) or an integer >= 1; got "
+                                    f"{self.n_jobs!r}", where="Challenger(n_jobs=...)",
+                                    fix="pass n_jobs=-1 or a thread count")
         if isinstance(self.cv, int | np.integer) and self.cv < 2:
-            raise InvalidValueError(f"cv must be an integer >= 2 or a splitter; got {self.cv!r}",
+            raise InvalidValueError(f"cv must be an integer >= 2, a splitter or None; got "
+                                    f"{self.cv!r}",
                                     where="Challenger(cv=...)", fix="pass cv=3, say")
         for name, low in ints.items():
             v = getattr(self, name)
@@ -408,6 +432,12 @@ class Challenger(ClassifierMixin, BaseEstimator):
                 raise InvalidValueError(f"{name} must be an integer >= {low}; got {v!r}",
                                         where=f"Challenger({name}=...)",
                                         fix=f"pass {name} >= {low}")
+        if self.calibration is not None and not (self.cv is None
+                                                 and _finite_pair(self.calibration)):
+            raise InvalidValueError(f"calibration must be two finite numbers (Platt's slope and "
+                                    f"intercept) and goes with cv=None; got {self.calibration!r}",
+                                    where="Challenger(calibration=...)",
+                                    fix="pass cv=None with calibration=(slope, intercept)")
         if self.cv_rows is not None and not (isinstance(self.cv_rows, int | np.integer)
                                              and self.cv_rows >= 2):
             raise InvalidValueError(f"cv_rows must be an integer >= 2 or None; got "
@@ -424,24 +454,25 @@ class Challenger(ClassifierMixin, BaseEstimator):
                                     where="Challenger(reg_lambda=...)", fix="pass reg_lambda >= 0")
 
     def _params(self, constraints: list[int]) -> dict[str, Any]:
+        threads = available_cores() if self.n_jobs == -1 else int(self.n_jobs)
         return {
             "objective": "binary", "learning_rate": float(self.learning_rate),
             "num_leaves": int(self.num_leaves), "min_data_in_leaf": int(self.min_child_samples),
             "lambda_l2": float(self.reg_lambda), "feature_fraction": float(self.colsample_bytree),
             "bagging_fraction": float(self.subsample), "bagging_freq": 1,
             "monotone_constraints": constraints, "monotone_constraints_method": "advanced",
-            "deterministic": True, "force_row_wise": True, "num_threads": int(self.n_jobs),
+            "deterministic": True, "force_row_wise": True, "num_threads": threads,
             "seed": int(self.random_state), "verbose": -1,
             "min_data_in_bin": 1 if self._n_rows < 200 else 3,
         }
 
     def fit(self, X: object, y: object, sample_weight: object = None) -> Challenger:
         """Cross-validate the round count and the calibration, then fit on every row."""
-        import lightgbm as lgb
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold, check_cv
 
         self._check_params()
+        lgb = import_lightgbm()
         frame = as_frame(self, X, reset=True)
         bad = binary_target(self, y, len(frame)).astype(np.int8)
         w = _weights(sample_weight, len(frame))
@@ -463,7 +494,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
                            categorical_feature=cat_idx or "auto", free_raw_data=False)
         minority = int(min(bad.sum(), bad.size - bad.sum()))
         n_folds = int(self.cv) if isinstance(self.cv, int | np.integer) else 2
-        can_cv = minority >= n_folds
+        can_cv = self.cv is not None and minority >= n_folds
         if can_cv:
             # the rows the cross-validation runs on (all, or a stratified sample of cv_rows)
             sub = np.arange(len(bad))
@@ -491,13 +522,16 @@ class Challenger(ClassifierMixin, BaseEstimator):
                 oof[test] = booster.predict(x_cv[test], raw_score=True, num_iteration=rounds)
         else:
             sub = np.arange(len(bad))
-            rounds = min(100, int(self.n_estimators))
+            rounds = int(self.n_estimators) if self.cv is None else min(100,
+                                                                        int(self.n_estimators))
         booster = lgb.train(params, data, num_boost_round=rounds)
         booster.free_dataset()
-        if not can_cv:
+        if not can_cv and self.calibration is None:
             oof = np.asarray(booster.predict(x, raw_score=True))
         fit_kw = {} if w is None else {"sample_weight": w[sub]}
-        if np.ptp(oof) > 0:
+        if self.calibration is not None:
+            model.platt = (float(self.calibration[0]), float(self.calibration[1]))
+        elif np.ptp(oof) > 0:
             lr = LogisticRegression(C=1e6, solver="lbfgs", tol=1e-10).fit(oof[:, None], bad[sub],
                                                                            **fit_kw)
             model.platt = (float(lr.coef_[0, 0]), float(lr.intercept_[0]))
@@ -506,7 +540,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
             p = min(max(p, 1e-6), 1 - 1e-6)
             model.platt = (1.0, float(np.log(p / (1 - p)) - oof[0]))
         model.best_iteration = rounds
-        model.booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=rounds))
+        model.booster = lgb.Booster(model_str=model_text(booster, num_iteration=rounds))
         self.model_ = model
         self.best_iteration_ = rounds
         return self
@@ -569,6 +603,15 @@ class Challenger(ClassifierMixin, BaseEstimator):
         return tags
 
 
+def _finite_pair(value: Any) -> bool:
+    """Whether ``value`` is two finite numbers."""
+    try:
+        a, b = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(a) and np.isfinite(b))
+
+
 def _stratified_sample(bad: np.ndarray, size: int, seed: int, least: int = 1) -> np.ndarray:
     """Sorted indexes of a seeded sample of about ``size`` rows, each class at its share and
     at least ``least`` rows of each (so every fold of the cross-validation has both)."""
@@ -605,4 +648,4 @@ def challenger_from_settings(settings: TrainSettings, metas: Mapping[str, Featur
     return Challenger(n_estimators=s.challenger_rounds, learning_rate=s.challenger_learning_rate,
                       num_leaves=s.challenger_leaves, cv=s.cv_folds, meta=dict(metas),
                       categorical_features=list(categorical) or None, scale=s.scale,
-                      random_state=s.seed, n_jobs=s.threads)
+                      random_state=s.seed, n_jobs=-1 if s.threads is None else s.threads)

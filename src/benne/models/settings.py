@@ -165,9 +165,15 @@ class TrainSettings:
     people's credit records or scores (off by default: see :func:`is_others_data`).
     ``holdout_share`` is what :func:`train_models` keeps aside
     for validation metrics; ``calibration_share`` is the part of the challenger's training rows
-    used for early stopping and Platt calibration. ``threads`` is fixed so LightGBM is
-    deterministic; it defaults to 1 because OpenMP threads that share cores with other busy
-    processes spin and can make training tens of times slower.
+    used for early stopping and Platt calibration. ``threads`` is the challenger's LightGBM
+    threads; ``None`` (the default) uses ``OMP_NUM_THREADS`` when set, else every CPU this
+    process may run on (:func:`~benne.models.challenger.available_cores`). The model does not
+    depend on it: with LightGBM's deterministic, row-wise histograms the booster is the same
+    bit for bit on 1 or many threads, and the thread count is kept out of the saved model
+    text and the manifest (:meth:`to_dict` leaves it out), so the artifact's checksum is the
+    same on every machine. LightGBM's OpenMP threads wait passively by default (see
+    :func:`~benne.models.challenger.import_lightgbm`), so cores shared with other busy
+    processes slow training down instead of stalling it.
     """
 
     scale: Scale = field(default_factory=Scale)
@@ -188,7 +194,7 @@ class TrainSettings:
     holdout_share: float = 0.25
     calibration_share: float = 0.2
     cv_folds: int = 3
-    threads: int = 1
+    threads: int | None = None
     challenger_rounds: int = 2000
     challenger_learning_rate: float = 0.05
     challenger_leaves: int = 31
@@ -210,9 +216,13 @@ class TrainSettings:
             raise ConfigError(f"cv_folds must be >= 2; got {self.cv_folds}.")
         if self.max_codes < 0:
             raise ConfigError(f"max_codes must be >= 0; got {self.max_codes}.")
+        if self.threads is not None and not (isinstance(self.threads, int) and self.threads >= 1):
+            raise ConfigError(f"threads must be an integer >= 1 or None; got {self.threads!r}.")
 
     def to_dict(self) -> dict[str, Any]:
+        """Every setting that shapes the model; ``threads`` does not, so it is left out."""
         d = asdict(self)
+        del d["threads"]
         d["special_values"] = list(self.special_values)
         d["exclude"] = list(self.exclude)
         return d
@@ -220,6 +230,7 @@ class TrainSettings:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainSettings:
         d = dict(d)
+        d.pop("threads", None)  # a machine's choice, not the model's (manifests before 0.x)
         d["scale"] = Scale(**d["scale"])
         d["special_values"] = tuple(d.get("special_values", ()))
         d["exclude"] = tuple(d.get("exclude", ()))

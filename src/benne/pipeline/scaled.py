@@ -13,7 +13,9 @@ The rows never reach Python whole; only statistics do (:mod:`benne.scale.counts`
   metrics come from the (score, bad) counts of the later date's rows;
 - the **challenger** (LightGBM) is not distributed here: it is trained on a sample of people
   (``challenger_sample`` rows expected, the same hash draw with another salt), collected to
-  this process in person order; its holdout metrics come from the sample's holdout people.
+  this process in person order; its holdout metrics come from the sample's holdout people,
+  and its refit on the whole sample keeps the round count and calibration the first fit's
+  cross-validation chose (as in :func:`~benne.models.train_models`).
 
 ``engine="duckdb"`` runs the same steps on in-memory frames (:class:`~benne.scale.FrameCounter`):
 the statistics are the same integers, so the model folder is the same file by file
@@ -176,7 +178,8 @@ def train_counted_from_store(
                 y, -s.scale.from_pd(p).astype(float))
             whole = pd.concat([s_rest_frame, s_held_frame], ignore_index=True)
             whole = whole.sort_values(["person_id", "as_of"], kind="stable")
-            ch = train_challenger(whole[keep].reset_index(drop=True), "bad", metas, settings=s)
+            ch = train_challenger(whole[keep].reset_index(drop=True), "bad", metas, settings=s,
+                                  refit_of=trial_ch)
         models = TrainedModels(sc, ch, s, metas, build_catalog([metas[c] for c in names]),
                                excluded=dict(skipped))
         if oot is not None:

@@ -26,6 +26,13 @@ def _brute(g, b, trend, min_count, max_bins):
                 continue
             odds = (bb + SMOOTHING) / (gg + SMOOTHING)
             d = np.diff(odds)
+            if trend in ("peak", "valley"):
+                # the rate moves one way (peak: up), then the other, at least one step of it
+                first = d > 0 if trend == "peak" else d < 0
+                second = d < 0 if trend == "peak" else d > 0
+                turn = int(np.argmin(first)) if not first.all() else len(d)
+                if turn == len(d) or not second[turn:].all():
+                    continue
             bad_up = trend == "increasing" and (d <= 0).any()
             if bad_up or (trend == "decreasing" and (d >= 0).any()):
                 continue
@@ -48,6 +55,26 @@ def test_dp_matches_brute_force(seed: int) -> None:
     if np.isfinite(oracle):
         assert iv == pytest.approx(oracle, abs=1e-9)
         assert len(ends) <= max_bins and ends[-1] == m - 1
+    else:
+        assert ends.tolist() == [m - 1] and iv == 0.0
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_peak_and_valley_match_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    m = int(rng.integers(3, 8))
+    hump = np.sin(np.linspace(0.3, 2.8, m)) * (1 if seed % 2 else -1)  # a peak or a valley
+    n = rng.integers(20, 120, m).astype(float)
+    b = np.floor(n * (0.2 + 0.15 * hump + 0.1 * rng.random(m)))
+    g = n - b
+    trend = "peak" if seed % 4 < 2 else "valley"
+    min_count = float(rng.integers(0, 60))
+    max_bins = int(rng.integers(3, 7))
+    ends, iv = monotone_merge(g, b, trend=trend, min_count=min_count, max_bins=max_bins)
+    oracle = _brute(g, b, trend, min_count, max_bins)
+    if np.isfinite(oracle):
+        assert iv == pytest.approx(oracle, abs=1e-9)
+        assert 2 <= len(ends) <= max_bins and ends[-1] == m - 1
     else:
         assert ends.tolist() == [m - 1] and iv == 0.0
 

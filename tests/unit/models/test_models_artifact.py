@@ -100,3 +100,18 @@ def test_code_feature_in_sql_and_round_trip(frame, tmp_path: Path) -> None:
     np.testing.assert_array_equal(got.astype(int), want)
     loaded = load_model(save_model(models, tmp_path / "m"))
     assert_same_scores(score_frame(loaded, data), score_frame(models, data))
+
+
+def test_thread_count_does_not_change_the_model(frame, tmp_path: Path) -> None:
+    """One or two LightGBM threads: the same booster, files and artifact checksum."""
+    folders = []
+    for threads in (1, 2):
+        s = TrainSettings(special_values=(-9.0,), exclude=("person_id",), threads=threads)
+        folders.append(save_model(train_models(frame, "bad", META, settings=s),
+                                  tmp_path / f"t{threads}"))
+    one, two = folders
+    text = (one / "challenger.txt").read_text()
+    assert "Tree=0" in text and "num_threads" not in text
+    assert text == (two / "challenger.txt").read_text()
+    assert artifact_checksum(one) == artifact_checksum(two)
+    assert "threads" not in json.loads((one / "manifest.json").read_text())["settings"]

@@ -247,3 +247,41 @@ def test_cli_and_api_give_identical_model_files(tmp_path: Path) -> None:
     assert csv == sc.table().to_csv(index=False, lineterminator="\n")
     manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
     assert manifest["model_version"] == sc.model_.model_version
+
+
+def test_challenger_threads_default_to_the_available_cores(monkeypatch) -> None:
+    import os
+
+    from benne.exceptions import ConfigError
+    from benne.models.challenger import available_cores
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert available_cores() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("OMP_NUM_THREADS", "3,1")  # OpenMP's per-level list: the outer count
+    assert available_cores() == 3
+    monkeypatch.setenv("OMP_NUM_THREADS", "all")
+    with pytest.raises(ConfigError, match="OMP_NUM_THREADS"):
+        available_cores()
+    x, y = _xy(500)
+    for bad in (0, -2, 1.5):
+        with pytest.raises(InvalidValueError, match="n_jobs"):
+            Challenger(n_jobs=bad).fit(x, y)
+
+
+def test_challenger_without_cv_trains_the_given_rounds_and_calibration() -> None:
+    x, y = _xy()
+    first = Challenger(n_estimators=300, random_state=3).fit(x.iloc[:3000], y[:3000])
+    refit = Challenger(n_estimators=first.best_iteration_, cv=None, random_state=3,
+                       calibration=first.model_.platt).fit(x, y)
+    assert refit.model_.booster.num_trees() == first.best_iteration_ == refit.best_iteration_
+    assert refit.model_.platt == first.model_.platt
+    # the same rounds and calibration, trained on every row: another booster than the first
+    assert refit.model_.booster.model_to_string() != first.model_.booster.model_to_string()
+    assert refit.score(x, y) > 0.6
+    in_sample = Challenger(n_estimators=40, cv=None).fit(x, y)
+    assert in_sample.best_iteration_ == 40 and in_sample.model_.platt != (1.0, 0.0)
+    for bad in ((1.0,), (1.0, float("nan")), "ab"):
+        with pytest.raises(InvalidValueError, match="calibration"):
+            Challenger(cv=None, calibration=bad).fit(x, y)
+    with pytest.raises(InvalidValueError, match="calibration"):
+        Challenger(cv=3, calibration=(1.0, 0.0)).fit(x, y)

@@ -65,6 +65,19 @@ def test_metrics_on_holdout(trained) -> None:
     assert h["scorecard"]["rows"] == round(6000 * 0.25)
 
 
+def test_shipped_challenger_refits_with_the_first_fits_rounds_and_calibration(trained,
+                                                                              frame) -> None:
+    from benne.models.challenger import stratified_split, train_challenger
+
+    s = trained.settings
+    held = stratified_split(frame["bad"].to_numpy(), s.holdout_share, s.seed + 1)
+    first = train_challenger(frame[~held], "bad", META, settings=s)
+    shipped = trained.challenger
+    assert shipped.best_iteration == first.best_iteration == shipped.booster.num_trees()
+    assert shipped.platt == first.platt
+    assert shipped.booster.model_to_string() != first.booster.model_to_string()  # all rows
+
+
 def test_same_data_same_model(frame) -> None:
     s = TrainSettings(exclude=("person_id",), special_values=(-9.0,))
     a = train_scorecard(frame, "bad", META, settings=s)
