@@ -199,6 +199,13 @@ def render(done: dict[str, Any], quick: bool) -> str:
             times = r["seconds"]["features"] / max(same["seconds"]["features"], 1e-6)
             lines.append(f"Spark-local features take {times:.1f}× DuckDB's at "
                          f"{r['people']:,} people (target ≤ 5×).")
+    if spark:
+        lines += ["", "The Spark run's peak memory is its Python driver's, which also exports the "
+                  "store to the lake before the features stage; the JVM's heap is the local "
+                  "session's (`benne.scale.session.local_memory`)."]
+    from benchmarks.run import machine
+
+    lines += ["", f"_Runs on {machine()}; the date and load of each row are in the table._"]
     return "\n".join(lines)
 
 
