@@ -7,7 +7,9 @@ The peer, measured in the same run on the same store, is one hand-written DuckDB
 computes the same aggregates with the same semantics; the benchmark checks that both give the
 same numbers. Each side runs in its own process and reports its own peak resident memory.
 Spark (local mode, all cores) runs the same definitions on a smaller store
-(``SPARK_PEOPLE``), exported to Parquet; the export is not timed.
+(``SPARK_PEOPLE``), exported to Parquet; the export is not timed, the Spark session's start
+is (a fresh process, as a batch job would run). The profile of the Spark query (phases, jobs,
+per view, what the executors spend their time on) is in docs/scaling.md.
 
     python -m benchmarks.bench_features [--quick]
 """
@@ -331,7 +333,10 @@ def run(quick: bool = False) -> str:
         f"Spark local mode (all cores), on a smaller store of {spark_people:,} people "
         f"({s_events:,} event rows) because a 2-core local Spark is not where Spark is meant to "
         "run; the lake export is not timed. DuckDB on the same small store for comparison "
-        f"(Spark and DuckDB agree: largest relative difference {s_diff:.1e}).",
+        f"(Spark and DuckDB agree: largest relative difference {s_diff:.1e}). Spark's wall "
+        "time includes starting the JVM and compiling its generated code; where the rest goes "
+        "(about 50 Spark jobs per query, code generation, per-row decimal conversion of the "
+        "amounts) is profiled in docs/scaling.md.",
         "",
         "| | wall (s) | events/s | peak RSS of the Python driver (GiB) |",
         "| --- | ---: | ---: | ---: |",
