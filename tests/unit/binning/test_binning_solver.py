@@ -41,6 +41,19 @@ def _brute(g, b, trend, min_count, max_bins):
     return best
 
 
+def _check_against_oracle(g: np.ndarray, b: np.ndarray, trend: str, min_count: float,
+                          max_bins: int, min_bins: int) -> None:
+    """The solver's best IV is the brute force's, or one bin when no split is feasible."""
+    m = len(g)
+    ends, iv = monotone_merge(g, b, trend=trend, min_count=min_count, max_bins=max_bins)
+    oracle = _brute(g, b, trend, min_count, max_bins)
+    if np.isfinite(oracle):
+        assert iv == pytest.approx(oracle, abs=1e-9)
+        assert min_bins <= len(ends) <= max_bins and ends[-1] == m - 1
+    else:
+        assert ends.tolist() == [m - 1] and iv == 0.0
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_dp_matches_brute_force(seed: int) -> None:
     rng = np.random.default_rng(seed)
@@ -50,13 +63,7 @@ def test_dp_matches_brute_force(seed: int) -> None:
     trend = "increasing" if seed % 2 else "decreasing"
     min_count = float(rng.integers(0, 40))
     max_bins = int(rng.integers(1, 6))
-    ends, iv = monotone_merge(g, b, trend=trend, min_count=min_count, max_bins=max_bins)
-    oracle = _brute(g, b, trend, min_count, max_bins)
-    if np.isfinite(oracle):
-        assert iv == pytest.approx(oracle, abs=1e-9)
-        assert len(ends) <= max_bins and ends[-1] == m - 1
-    else:
-        assert ends.tolist() == [m - 1] and iv == 0.0
+    _check_against_oracle(g, b, trend, min_count, max_bins, min_bins=1)
 
 
 @pytest.mark.parametrize("seed", range(16))
@@ -70,13 +77,7 @@ def test_peak_and_valley_match_brute_force(seed: int) -> None:
     trend = "peak" if seed % 4 < 2 else "valley"
     min_count = float(rng.integers(0, 60))
     max_bins = int(rng.integers(3, 7))
-    ends, iv = monotone_merge(g, b, trend=trend, min_count=min_count, max_bins=max_bins)
-    oracle = _brute(g, b, trend, min_count, max_bins)
-    if np.isfinite(oracle):
-        assert iv == pytest.approx(oracle, abs=1e-9)
-        assert 2 <= len(ends) <= max_bins and ends[-1] == m - 1
-    else:
-        assert ends.tolist() == [m - 1] and iv == 0.0
+    _check_against_oracle(g, b, trend, min_count, max_bins, min_bins=2)
 
 
 def test_perfectly_monotone_input_keeps_every_prebin() -> None:
