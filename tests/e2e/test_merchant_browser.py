@@ -9,10 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 
-from benne.service import issue_person_token, load_scores
+from benne.service import create_partner, issue_person_token, load_scores
 from benne.service.db import opened
 from benne.service.merchants import load_merchant_scores
 from tests.e2e.web_fixtures import running_server
@@ -57,7 +58,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                       "real_name_verified": True, "birth_year": 1990, "gender": "female",
                       "region": "north"}]})
     tokens = {p: issue_person_token(db, p) for p in ("P1", "P2")}
+    partner_id, key = create_partner(db, "Acme Lending")
     with running_server(["--db", db, "--store", str(store), "--model", str(model)]) as (base, _):
+        # the owner lets Acme read for credit, and Acme reads the shop M1's score
+        consent = httpx.post(f"{base}/v1/consents", json={"partner_id": partner_id,
+                                                          "purpose": "credit"},
+                             headers={"Authorization": f"Bearer {tokens['P1']}"})
+        assert consent.status_code == 201, consent.text
+        read = httpx.get(f"{base}/v1/merchants/M1/score", params={"purpose": "credit"},
+                         headers={"X-API-Key": key})
+        assert read.status_code == 200, read.text
         yield {"base": base, "tokens": tokens}
 
 
@@ -93,6 +103,11 @@ def test_owner_sees_their_shops_scores_reasons_and_tips(site: dict[str, Any],
     expect(reason).to_contain_text("your score would be 645 (+14 points)")
     # the person's own five dimensions are untouched by the shops' four
     expect(page.locator("#dimensions").get_by_role("meter")).to_have_count(5)
+    # the partner's read of the shop is in the owner's access log, naming the shop
+    access = page.locator("#access-log tbody tr")
+    expect(access).to_have_count(1)
+    expect(access.first).to_contain_text("Acme Lending")
+    expect(access.first).to_contain_text("read your shop M1's score")
     page.screenshot(path=str(artifacts_dir / "service-owner-shops.png"), full_page=True)
 
     # someone who owns no shop sees no shops card

@@ -223,6 +223,8 @@ class AccessEntry(BaseModel):
     partner_name: str | None
     purpose: str | None
     outcome: Literal["granted", "refused"]
+    merchant_id: str | None = Field(
+        None, description="The shop of yours whose score was asked for; null: your own score.")
     inclusion: InclusionProofOut = Field(
         description="The entry's inclusion proof in the audit log at the time of this answer.")
 

@@ -94,6 +94,13 @@ def test_shop_reads_are_in_the_owners_audit_log(shops: World) -> None:
         ("P1", "granted", "M1"), ("P2", "refused", "M2"), (None, "refused", None)]
     assert "NO-SUCH-SHOP" not in json.dumps(shop_rows[-1][1])
     assert len(shop_rows[-1][1]["asked_for"]) == 16
+    # each owner's access log names the shop that was asked for
+    for owner, shop, outcome in (("P1", "M1", "granted"), ("P2", "M2", "refused")):
+        log = shops.client.get("/v1/me/access-log", headers=shops.person(owner)).json()
+        assert [(e["merchant_id"], e["outcome"]) for e in log] == [(shop, outcome)]
+    shops.read("acme", "P1")  # the owner's own score: no shop
+    log = shops.client.get("/v1/me/access-log", headers=shops.person("P1")).json()
+    assert [e["merchant_id"] for e in log] == [None, "M1"]
 
 
 def test_the_owner_sees_their_shops(shops: World) -> None:

@@ -106,6 +106,7 @@ def _access_log(session: Session, person_id: str) -> list[AccessEntry]:
         AccessEntry(at=at, partner_id=d.get("partner_id", ""),
                     partner_name=names.get(d.get("partner_id", "")), purpose=d.get("purpose"),
                     outcome="granted" if d.get("outcome") == "granted" else "refused",
+                    merchant_id=d.get("merchant_id") if d.get("entity") == "merchant" else None,
                     inclusion=InclusionProofOut(**proof.to_dict()))
         for (_, at, d), proof in zip(entries, proofs, strict=True)
     ]

@@ -294,7 +294,9 @@ const person = {
   renderAccess(entries) {
     fillRows($("access-log"), entries.map((a) => [
       when(a.at), a.partner_name ? a.partner_name + " (" + a.partner_id + ")" : a.partner_id,
-      a.purpose, a.outcome === "granted" ? "read your score" : "refused: no consent",
+      a.purpose,
+      (a.outcome === "granted" ? "read " : "refused: no consent to read ")
+        + (a.merchant_id ? "your shop " + a.merchant_id + "'s score" : "your score"),
     ]));
     $("access-empty").hidden = entries.length > 0;
   },
