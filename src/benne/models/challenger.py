@@ -159,12 +159,14 @@ def train_challenger(
     settings: TrainSettings | None = None,
     sample_weight: np.ndarray | None = None,
     refit_of: ChallengerModel | None = None,
+    groups: np.ndarray | None = None,
 ) -> ChallengerModel:
     """Fit the LightGBM challenger on the same candidate columns the scorecard may use.
 
     ``refit_of`` (a challenger fitted on part of these rows) skips the cross-validation: the
     booster trains ``refit_of.best_iteration`` rounds on every row and keeps its Platt
     calibration, both chosen out of fold by that fit (see :func:`~benne.models.train_models`).
+    ``groups`` keeps each group's rows (a person's observations) in one cross-validation fold.
     """
     s = settings or TrainSettings()
     y = target_vector(frame, target)
@@ -176,4 +178,4 @@ def train_challenger(
     if refit_of is not None:
         est.set_params(cv=None, n_estimators=refit_of.best_iteration,
                        calibration=refit_of.platt)
-    return est.fit(frame[names], y, sample_weight=sample_weight).model_
+    return est.fit(frame[names], y, sample_weight=sample_weight, groups=groups).model_

@@ -466,16 +466,28 @@ class Challenger(ClassifierMixin, BaseEstimator):
             "min_data_in_bin": 1 if self._n_rows < 200 else 3,
         }
 
-    def fit(self, X: object, y: object, sample_weight: object = None) -> Challenger:
-        """Cross-validate the round count and the calibration, then fit on every row."""
+    def fit(self, X: object, y: object, sample_weight: object = None,
+            groups: object = None) -> Challenger:
+        """Cross-validate the round count and the calibration, then fit on every row.
+
+        ``groups`` (one label per row, e.g. the person) keeps each group's rows in one fold
+        (``StratifiedGroupKFold``), so a person with several observations never validates the
+        rounds and the calibration on rows of their own that were trained on; without it the
+        folds are stratified by row.
+        """
         from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, check_cv
+        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, check_cv
 
         self._check_params()
         lgb = import_lightgbm()
         frame = as_frame(self, X, reset=True)
         bad = binary_target(self, y, len(frame)).astype(np.int8)
         w = _weights(sample_weight, len(frame))
+        group = None if groups is None else np.asarray(groups)
+        if group is not None and group.shape != (len(frame),):
+            raise InvalidValueError(f"groups has {group.size} labels for {len(frame)} rows",
+                                    where="Challenger.fit(groups=...)",
+                                    fix="give one group label per row, e.g. the person id")
         self._n_rows = len(frame)
         names = [str(c) for c in frame.columns]
         metas = {c: (self.meta or {}).get(c) or auto_meta(c) for c in names}
@@ -503,12 +515,16 @@ class Challenger(ClassifierMixin, BaseEstimator):
                                          least=n_folds)
             cv_data = data if sub.size == len(bad) else data.subset(sub.tolist())
             x_cv, bad_cv = x[sub], bad[sub]
+            group_cv = None if group is None else group[sub]
             if isinstance(self.cv, int | np.integer):
-                splitter = StratifiedKFold(int(self.cv), shuffle=True,
-                                           random_state=int(self.random_state))
+                splitter = (StratifiedKFold(int(self.cv), shuffle=True,
+                                            random_state=int(self.random_state))
+                            if group_cv is None or len(np.unique(group_cv)) == len(group_cv)
+                            else StratifiedGroupKFold(int(self.cv), shuffle=True,
+                                                      random_state=int(self.random_state)))
             else:
                 splitter = check_cv(self.cv, bad_cv, classifier=True)
-            folds = list(splitter.split(x_cv, bad_cv))
+            folds = list(splitter.split(x_cv, bad_cv, group_cv))
             with warnings.catch_warnings():  # the sample's folds take the same parameters
                 warnings.filterwarnings("ignore", message="Overriding the parameters")
                 res = lgb.cv(params, cv_data, num_boost_round=int(self.n_estimators),

@@ -131,7 +131,8 @@ def train_models(
     every row (what is returned); OOT metrics from those.
 
     ``groups`` (one label per row, e.g. the person) keeps each group wholly in or out of the
-    holdout, so no person is both trained and validated on.
+    holdout, and in one fold of the challenger's cross-validation, so no person is both
+    trained and validated on.
     """
     s = settings or TrainSettings()
     y = target_vector(train_frame, target)
@@ -141,7 +142,9 @@ def train_models(
             else grouped_split(y, np.asarray(groups), s.holdout_share, s.seed + 1))
     fit, hold = train_frame[~held], train_frame[held]
     trial = TrainedModels(train_scorecard(fit, target, metas, settings=s),
-                          train_challenger(fit, target, metas, settings=s) if challenger
+                          train_challenger(fit, target, metas, settings=s,
+                                           groups=None if groups is None
+                                           else np.asarray(groups)[~held]) if challenger
                           else None, s, metas, catalog)
     holdout = _evaluate(trial, hold, target)
     sc = train_scorecard(train_frame, target, metas, settings=s)

@@ -285,3 +285,25 @@ def test_challenger_without_cv_trains_the_given_rounds_and_calibration() -> None
             Challenger(cv=None, calibration=bad).fit(x, y)
     with pytest.raises(InvalidValueError, match="calibration"):
         Challenger(cv=3, calibration=(1.0, 0.0)).fit(x, y)
+
+
+def test_challenger_folds_keep_a_persons_rows_together() -> None:
+    """Five rows per person, a label drawn per person and a feature that only identifies the
+    person: folds by row let the booster memorise people (it runs to the round limit),
+    folds by person show the feature is noise (early stopping within a few rounds)."""
+    rng = np.random.default_rng(0)
+    people = 400
+    person = np.repeat(np.arange(people), 5)
+    label = (rng.random(people) < 0.3)[person].astype(int)
+    X = pd.DataFrame({"person_code": rng.permutation(people)[person]
+                      + rng.normal(0, 0.01, person.size)})
+    by_row = Challenger(n_estimators=300, early_stopping_rounds=20, n_jobs=1).fit(X, label)
+    by_person = Challenger(n_estimators=300, early_stopping_rounds=20, n_jobs=1).fit(
+        X, label, groups=person)
+    assert by_row.best_iteration_ == 300
+    assert by_person.best_iteration_ <= 20
+    again = Challenger(n_estimators=300, early_stopping_rounds=20, n_jobs=1).fit(
+        X, label, groups=person)
+    assert again.model_.booster.model_to_string() == by_person.model_.booster.model_to_string()
+    with pytest.raises(InvalidValueError, match="groups has 3 labels for 2000 rows"):
+        Challenger().fit(X, label, groups=["a", "b", "c"])
