@@ -508,6 +508,16 @@ class CodeBinner(_Binner):
         g_code = n_code - b_code
         groups = _group_by_rate(g_code, b_code, codes, float(self.min_bin_share) * ones.sum(),
                                 int(self.max_bins))
+        extra = [missing] + [v == s for s in sv]
+        return self._adopt(codes, g_code, b_code, groups, sv,
+                           [float(np.sum(ones[m & ~bad])) for m in extra],
+                           [float(np.sum(ones[m & bad])) for m in extra])
+
+    def _adopt(self, codes: np.ndarray, g_code: np.ndarray, b_code: np.ndarray,
+               groups: list[np.ndarray], sv: np.ndarray, extra_goods: list[float],
+               extra_bads: list[float]) -> CodeBinner:
+        """Keep a grouping of ``codes`` and the bins' counts: the groups', then the missing
+        and each special value's (``extra_*``), then the empty unseen bin."""
         self.groups_ = [sorted(codes[grp].tolist()) for grp in groups]
         self.codes_ = codes
         self.code_bin_ = np.empty(codes.size, dtype=np.int64)
@@ -515,12 +525,8 @@ class CodeBinner(_Binner):
             self.code_bin_[grp] = i
         self.n_bins_ = len(groups)
         self.special_values_ = sv
-        extra = [missing] + [v == s for s in sv]
-        goods = np.array([g_code[grp].sum() for grp in groups]
-                         + [float(np.sum(ones[m & ~bad])) for m in extra] + [0.0])
-        bads = np.array([b_code[grp].sum() for grp in groups]
-                        + [float(np.sum(ones[m & bad])) for m in extra] + [0.0])
-        self._set_counts(goods, bads)
+        self._set_counts(np.array([g_code[grp].sum() for grp in groups] + extra_goods + [0.0]),
+                         np.array([b_code[grp].sum() for grp in groups] + extra_bads + [0.0]))
         return self
 
     def fit_counts(self, counts: ColumnCounts) -> CodeBinner:
@@ -537,19 +543,9 @@ class CodeBinner(_Binner):
         total = float(g_all.sum() + b_all.sum()) + counts.missing_goods + counts.missing_bads
         groups = _group_by_rate(g_code, b_code, codes, float(self.min_bin_share) * total,
                                 int(self.max_bins))
-        self.groups_ = [sorted(codes[grp].tolist()) for grp in groups]
-        self.codes_ = codes
-        self.code_bin_ = np.empty(codes.size, dtype=np.int64)
-        for i, grp in enumerate(groups):
-            self.code_bin_[grp] = i
-        self.n_bins_ = len(groups)
-        self.special_values_ = sv
-        goods = np.array([g_code[grp].sum() for grp in groups] + [float(counts.missing_goods)]
-                         + [float(g_all[v == s].sum()) for s in sv] + [0.0])
-        bads = np.array([b_code[grp].sum() for grp in groups] + [float(counts.missing_bads)]
-                        + [float(b_all[v == s].sum()) for s in sv] + [0.0])
-        self._set_counts(goods, bads)
-        return self
+        return self._adopt(codes, g_code, b_code, groups, sv,
+                           [float(counts.missing_goods)] + [float(g_all[v == s].sum()) for s in sv],
+                           [float(counts.missing_bads)] + [float(b_all[v == s].sum()) for s in sv])
 
     def bin_index(self, x: object) -> np.ndarray:
         """The bin of each value (layout in the class docstring)."""

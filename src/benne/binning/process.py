@@ -182,12 +182,7 @@ class BinningProcess(TransformerMixin, BaseEstimator):
             assert isinstance(b, MonotoneBinner)
             self.binners_.append(b.fit_stats(stats[c]))
         self.kinds_ = ["numeric"] * len(names)
-        self.iv_ = np.array([b.iv_ for b in self.binners_])
-        self.columns_ = names
-        self.n_features_in_ = len(names)
-        self.feature_names_in_ = np.asarray(names, dtype=object)
-        self.classes_ = np.array([0, 1])
-        return self
+        return self._fitted_from_counts(names)
 
     def fit_counts(self, counts: Mapping[str, ColumnCounts]) -> BinningProcess:
         """Bin every column from its per-value good/bad counts (one entry per column, in
@@ -225,6 +220,10 @@ class BinningProcess(TransformerMixin, BaseEstimator):
                 b.fit_counts(cc)
             self.binners_.append(b)
             self.kinds_.append(kind)
+        return self._fitted_from_counts(names)
+
+    def _fitted_from_counts(self, names: list[str]) -> BinningProcess:
+        """The learned attributes :meth:`fit` takes from the rows, for a fit from counts."""
         self.iv_ = np.array([b.iv_ for b in self.binners_])
         self.columns_ = names
         self.n_features_in_ = len(names)
