@@ -9,15 +9,22 @@ promise: the terms keep the order of the bins' own WoE (riskier by its own evide
 term, ties allowed). The joint fit may change the spacing of the bins, never their order, so
 regular bins stay monotone in the feature's direction and missing and special bins keep their
 place among them. It is parametrised as a start plus non-negative steps along that order, so
-L-BFGS-B with bounds solves it exactly as a convex problem. A ridge penalty ``l2/2 · Σ β²``
-(``l2`` in units of observations) keeps rare bins from running off; at a million rows it is
-negligible.
+L-BFGS-B with bounds solves it exactly as a convex problem. A ridge penalty
+``l2/2 · Σ (β − β̄)²`` (``l2`` in units of observations of all the rows; ``β̄`` the feature's
+average term over its training rows) keeps rare bins from running off towards either end; at a
+million rows it is negligible. It is centred because the parametrisation pins the safest bin
+at 0: a penalty on ``β`` itself would pull every bin towards the safest one and merge the safe
+end of a strong feature (on a million rows with a linear effect, the three safest of ten bins
+got one term, and the scorecard lost 0.005 AUC against the same bins fitted freely).
 
 The loss and gradient never build a design matrix: the logit is a sum of table look-ups by bin
-index and the gradient per bin is one ``np.bincount`` with weights, so memory stays ``O(n)``.
-Above :data:`MAX_FIT_ROWS` rows the fit uses every ``⌈n / MAX_FIT_ROWS⌉``-th row (evenly spaced,
-deterministic): the hundred-odd terms are pinned down far below a point of score by then, and
-each of the solver's ~100 evaluations would otherwise cost a pass over every row.
+index (one per group of features, see :func:`_groups`) and the gradient per bin one
+``np.bincount`` with weights per group, so memory stays ``O(n)``. Above :data:`MAX_FIT_ROWS`
+rows the fit uses every ``⌈n / MAX_FIT_ROWS⌉``-th row (evenly spaced, deterministic) with its
+share of the penalty: each of the solver's ~100 evaluations would otherwise cost a pass over
+every row. On the peers' million-row table (16 informative columns, ~170 bins) a 100,000-row
+subsample lost 0.0014 holdout AUC against every row and a 250,000-row one 0.0005, for 40%
+more time than the former and half the time of every row.
 
 The solver runs with one BLAS thread: its products are a few hundred thousand numbers, too
 small to share, and BLAS threads that wait on each other on busy shared cores made the fit
@@ -39,7 +46,8 @@ from threadpoolctl import threadpool_limits
 
 __all__ = ["MAX_FIT_ROWS", "BinLayout", "fit_bin_logit"]
 
-MAX_FIT_ROWS = 100_000
+MAX_FIT_ROWS = 300_000
+GROUP_CELLS = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -73,39 +81,106 @@ def fit_bin_logit(bins: Sequence[np.ndarray], layouts: Sequence[BinLayout], y: n
     """``(intercept, β per feature)`` of the monotone bin-level logistic regression; with
     ``sample_weight`` each row's loss counts its weight (``l2`` is then in units of weight)."""
     step = -(-y.size // MAX_FIT_ROWS)
-    yf = y[::step].astype(np.float64)
+    yf = np.asarray(y, dtype=np.float64)[::step]
     wf = (np.ones(yf.size) if sample_weight is None
           else np.asarray(sample_weight, dtype=np.float64)[::step])
-    n = float(wf.sum())
-    if n <= 0:
-        n, wf = float(yf.size), np.ones(yf.size)
+    if wf.sum() <= 0:
+        wf = np.ones(yf.size)
+    elif step > 1:
+        # ``l2`` counts observations of every row; the subsample carries its share of them
+        l2 = l2 * float(wf.sum()) / float(np.sum(sample_weight if sample_weight is not None
+                                                   else np.ones(y.size)))
     idx = [np.ascontiguousarray(np.asarray(b)[::step], dtype=np.intp) for b in bins]
-    n_par = sum(lay.order.size - 1 for lay in layouts)
-    prior = float(np.clip(wf @ yf / n, 1e-6, 1 - 1e-6))
-
-    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        b0, betas = theta[0], _unpack(theta[1:], layouts)
-        z = np.full(yf.size, b0)
-        for j, beta in enumerate(betas):
-            z += np.take(beta, idx[j])
-        value = float(wf @ (np.logaddexp(0.0, z) - yf * z)) / n
-        value += 0.5 * l2 / n * sum(float(beta @ beta) for beta in betas)
-        r = wf * (0.5 * (1.0 + np.tanh(0.5 * z)) - yf) / n     # σ(z) − y, without overflow
-        grad = [np.array([r.sum()])]
-        for j, (lay, beta) in enumerate(zip(layouts, betas, strict=True)):
-            g = np.bincount(idx[j], weights=r, minlength=lay.n_bins) + l2 / n * beta
-            grad.append(np.cumsum(g[lay.order][::-1])[::-1][1:])  # a step lifts every bin after it
-        return value, np.concatenate(grad)
-
-    start = np.zeros(1 + n_par)
+    prior = float(np.clip(wf @ yf / wf.sum(), 1e-6, 1 - 1e-6))
+    start = np.zeros(1 + sum(lay.order.size - 1 for lay in layouts))
     start[0] = np.log(prior / (1 - prior))
-    bounds = [(None, None)] + [(0.0, None)] * n_par
     with threadpool_limits(1, user_api="blas"):
-        res = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds,
-                       options={"maxiter": 1000, "ftol": 1e-9, "gtol": 1e-5})
-    intercept, betas = float(res.x[0]), _unpack(res.x[1:], layouts)
+        theta = _solve(idx, yf, wf, layouts, l2, start)
+    intercept, betas = float(theta[0]), _unpack(theta[1:], layouts)
+    n = float(wf.sum())
     for j, (lay, beta) in enumerate(zip(layouts, betas, strict=True)):
         mean = float(np.bincount(idx[j], weights=wf, minlength=lay.n_bins) @ beta) / n
         beta[lay.order] -= mean
         intercept += mean
     return intercept, betas
+
+
+def _groups(idx: Sequence[np.ndarray], layouts: Sequence[BinLayout]
+            ) -> list[tuple[list[int], np.ndarray]]:
+    """Features packed into groups whose bin combinations number at most :data:`GROUP_CELLS`,
+    each with one combined index per row. A group's terms add up into one small table (the
+    outer sum of its features' terms), so the logit is one look-up per group instead of one
+    per feature, and the gradient one ``bincount`` per group. Hand-written because it makes
+    each pass over the rows three to four times cheaper than a look-up per feature, and the
+    solver makes about a hundred passes."""
+    out: list[tuple[list[int], np.ndarray]] = []
+    members: list[int] = []
+    cells = 1
+    for j, lay in enumerate(layouts):
+        if members and cells * lay.n_bins > GROUP_CELLS:
+            out.append((members, _combined(idx, layouts, members)))
+            members, cells = [], 1
+        members.append(j)
+        cells *= lay.n_bins
+    if members:
+        out.append((members, _combined(idx, layouts, members)))
+    return out
+
+
+def _combined(idx: Sequence[np.ndarray], layouts: Sequence[BinLayout], members: list[int]
+              ) -> np.ndarray:
+    codes = np.zeros(idx[members[0]].size, dtype=np.intp)
+    for j in members:  # row-major: the last member varies fastest, as in ``_outer_sum``
+        codes *= layouts[j].n_bins
+        codes += idx[j]
+    return codes
+
+
+def _outer_sum(terms: list[np.ndarray]) -> np.ndarray:
+    table = terms[0]
+    for t in terms[1:]:
+        table = np.add.outer(table, t)
+    return table.ravel()
+
+
+def _solve(idx: Sequence[np.ndarray], yf: np.ndarray, wf: np.ndarray,
+           layouts: Sequence[BinLayout], l2: float, start: np.ndarray) -> np.ndarray:
+    """L-BFGS-B on the penalised mean log-loss from ``start``; the parameters (intercept, then
+    each feature's non-negative steps along its order) at the optimum."""
+    n = float(wf.sum())
+    # each feature's share of rows per bin: the ridge shrinks the terms towards the feature's
+    # average person, whichever bin the parametrisation pins at 0 (see the module docstring)
+    shares = []
+    for j, lay in enumerate(layouts):
+        counts = np.bincount(idx[j], weights=wf, minlength=lay.n_bins)[lay.order]
+        shares.append(counts / counts.sum() if counts.sum() > 0
+                      else np.full(lay.order.size, 1.0 / max(lay.order.size, 1)))
+
+    groups = _groups(idx, layouts)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        b0, betas = theta[0], _unpack(theta[1:], layouts)
+        z = np.full(yf.size, b0)
+        for members, codes in groups:
+            z += np.take(_outer_sum([betas[j] for j in members]), codes)
+        value = float(wf @ (np.logaddexp(0.0, z) - yf * z)) / n
+        centred = [beta[lay.order] - share @ beta[lay.order]
+                   for lay, beta, share in zip(layouts, betas, shares, strict=True)]
+        value += 0.5 * l2 / n * sum(float(c @ c) for c in centred)
+        r = wf * (0.5 * (1.0 + np.tanh(0.5 * z)) - yf) / n     # σ(z) − y, without overflow
+        per_bin: list[np.ndarray] = [np.empty(0)] * len(layouts)
+        for members, codes in groups:
+            shape = tuple(layouts[j].n_bins for j in members)
+            cube = np.bincount(codes, weights=r, minlength=int(np.prod(shape))).reshape(shape)
+            for axis, j in enumerate(members):
+                per_bin[j] = cube.sum(axis=tuple(a for a in range(len(shape)) if a != axis))
+        grad = [np.array([r.sum()])]
+        for lay, g, c, share in zip(layouts, per_bin, centred, shares, strict=True):
+            g[lay.order] += l2 / n * (c - share * c.sum())
+            grad.append(np.cumsum(g[lay.order][::-1])[::-1][1:])  # a step lifts every bin after it
+        return value, np.concatenate(grad)
+
+    bounds = [(None, None)] + [(0.0, None)] * (start.size - 1)
+    res = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": 1000, "ftol": 1e-9, "gtol": 1e-5})
+    return np.asarray(res.x, dtype=np.float64)
