@@ -271,10 +271,10 @@ def render(results: dict[str, dict[str, Any]], sizes: dict[str, tuple[int, float
                 continue
             sd = float(np.std([r["auc"] for r in v], ddof=1)) if len(v) > 1 else 0.0
             bold = f"**{k}**" if k.startswith("benne") else k
+            place = f"{rank[k]:.0f}" if k in rank else "-"   # the default run is not ranked
             lines.append(f"| {bold} | {_mean(v, 'auc'):.4f} ± {sd:.4f} | {_mean(v, 'ks'):.3f} | "
                          f"{_mean(v, 'logloss'):.4f} | {_mean(v, 'slope'):.2f} | "
-                         f"{_mean(v, 'fit_s'):.2f} | {rank[k]:.0f} |" if k in rank else
-                         f"{_mean(v, 'fit_s'):.2f} | - |")
+                         f"{_mean(v, 'fit_s'):.2f} | {place} |")
         lines += ["", "| benne − peer | AUC | log-loss |", "|---|---|---|"]
         sc, ch = ok.get("benne scorecard"), ok.get("benne challenger")
         for peer in SCORECARD_PEERS:
