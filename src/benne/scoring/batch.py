@@ -10,7 +10,11 @@ threads. The reason texts are a ``pandas.Categorical`` whose categories are ever
 scorecard can give (a few hundred), never one Python string per row.
 
 With ``challenger=True`` the score, band and pd are the challenger's and the reasons come from
-its TreeSHAP contributions (points a feature cost against the model's average person). The
+its TreeSHAP contributions (points a feature cost against the model's average person). A reason
+of a feature the scorecard bins as a number then reads like the scorecard's (yours, the best
+range, the tip), and its what-if is the challenger's own score with that feature moved to the
+nearest value of the best range, when the move raises it; otherwise the reason names the points
+TreeSHAP gives and has no what-if (see :meth:`ReasonTables.challenger_columns`). The
 dimension sub-scores are always the scorecard's: they are shares of each dimension's
 *attainable* range, which only the scorecard's bins define.
 
@@ -43,6 +47,7 @@ from benne.models.training import TrainedModels
 from benne.scoring.reasons import (
     MAX_REASONS,
     ReasonTables,
+    Rescore,
     TopReasons,
     dimension_scores,
     top_reasons,
@@ -217,7 +222,15 @@ def score_frame(
         score = models.settings.scale.from_pd(p)
         band = band_of(score)
         feature, lost = (a.T for a in top_reasons(ch.lost_points(x)))
-        reasons = card.tables.challenger_columns(feature, lost, ch.features, frame)
+        scale = models.settings.scale
+
+        def moved(rows: np.ndarray, j: int, values: np.ndarray) -> np.ndarray:
+            xm = x[rows]
+            xm[:, j] = values
+            return scale.from_pd(ch.pd_from_margin(ch.margin(xm)))
+
+        reasons = card.tables.challenger_columns(feature, lost, ch.features, frame,
+                                                 Rescore(score, moved))
         version = models.model_version + CHALLENGER_SUFFIX
     else:
         score, band, p = card.score, card.band, card.pd

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_REASONS",
     "ReasonTables",
+    "Rescore",
     "Tip",
     "TopReasons",
     "dimension_scores",
@@ -199,6 +200,8 @@ class ReasonTables:
         self.value_lost: list[np.ndarray] = []
         self.missing_lost: list[int] = []
         self.tips: list[dict[int, Tip]] = []
+        # per feature: (lower, upper) of each regular bin of a numeric binner, else None
+        self.bounds: list[tuple[np.ndarray, np.ndarray] | None] = []
         texts: dict[str, int] = {}
         ids = []
         for f in sc.features:
@@ -210,6 +213,7 @@ class ReasonTables:
             self.value_lost.append(lost)
             tips = _tips(f)
             self.tips.append(tips)
+            self.bounds.append(_bounds(f))
             reason = models.reasons[models.code_of(f.name)]
             generic = reason.statement == f"Your value of {f.name}"
             id_of = np.full(len(lost), -1, dtype=np.int32)
@@ -273,9 +277,18 @@ class ReasonTables:
         return _columns(reason, tid, what_if, self.codes, texts)
 
     def challenger_columns(self, feature: np.ndarray, lost: np.ndarray, names: Sequence[str],
-                           frame: pd.DataFrame) -> dict[str, Any]:
-        """The challenger's reasons (TreeSHAP losses, no bins, no what-if): a feature whose
-        value is missing gives its source's missing-data reason, once per row."""
+                           frame: pd.DataFrame, rescore: Rescore | None = None
+                           ) -> dict[str, Any]:
+        """The challenger's reasons from its TreeSHAP losses: a feature whose value is missing
+        gives its source's missing-data reason, once per row.
+
+        With ``rescore`` (``(rows, feature, values, score) -> scores``: the challenger's scores
+        of those rows with that feature set to those values), a value reason of a feature the
+        scorecard bins as a number says where the person is and where to go, in the
+        scorecard's bins, and its what-if is the challenger's own score with the feature moved
+        to the nearest value of the best bin (:meth:`_challenger_what_if`). When that move
+        does not raise the challenger's score (its trees may disagree with the scorecard's
+        bins for this person), the reason keeps its TreeSHAP text and has no what-if."""
         models = self.models
         codes = [models.code_of(n) for n in names]
         sources: list[str] = []
@@ -309,17 +322,106 @@ class ReasonTables:
         lost = np.where(reason >= 0, np.take_along_axis(lost, order, axis=0), 0)
         all_codes = codes + sources
         catalog = [models.reasons[c] for c in all_codes]
-        width = int(lost.max()) + 1 if lost.size else 1
-        pair = np.where(reason >= 0, reason.astype(np.int64) * width + lost, -1)
-        uniq, inv = np.unique(pair[pair >= 0], return_inverse=True)
+        what_if = np.full(reason.shape, -1, dtype=np.int64)
+        yours = np.full(reason.shape, -1, dtype=np.int64)
+        if rescore is not None:
+            self._challenger_what_if(reason, names, frame, rescore, what_if, yours)
+        ranged = what_if >= 0
+        # a text per (reason, points) or, with a range, per (reason, the person's bin, points)
+        points = np.where(ranged, what_if - _base(rescore, reason.shape[1]), lost)
+        width = int(points.max()) + 1 if points.size else 1
+        bins = int(yours.max()) + 2
+        key = np.where(reason >= 0, (reason.astype(np.int64) * bins + yours + 1) * width
+                       + points, -1)
+        uniq, inv = np.unique(key[key >= 0], return_inverse=True)
+        sc_index = {f.name: k for k, f in enumerate(models.scorecard.features)}
         texts = []
         for p in uniq:
-            j, v = divmod(int(p), width)
-            texts.append(reason_text(catalog[j], v) if j < len(codes)
-                         else missing_text(catalog[j], v))
+            rest, v = divmod(int(p), width)
+            j, b = divmod(rest, bins)
+            if j >= len(codes):
+                texts.append(missing_text(catalog[j], v))
+            elif b == 0:
+                texts.append(reason_text(catalog[j], v))
+            else:
+                tip = self.tips[sc_index[names[j]]][b - 1]
+                texts.append(value_text(catalog[j], tip.yours_text, tip.best_text, tip.toward,
+                                        v, catalog[j].statement == f"Your value of {names[j]}"))
         tid = np.full(reason.shape, -1, dtype=np.int32)
-        tid[pair >= 0] = inv.reshape(-1)
-        return _columns(reason, tid, np.full(reason.shape, -1), all_codes, texts)
+        tid[key >= 0] = inv.reshape(-1)
+        return _columns(reason, tid, what_if, all_codes, texts)
+
+    def _challenger_what_if(self, reason: np.ndarray, names: Sequence[str], frame: pd.DataFrame,
+                            rescore: Rescore, what_if: np.ndarray, yours: np.ndarray) -> None:
+        """Fill ``what_if`` (the challenger's score after the move) and ``yours`` (the
+        person's scorecard bin) of each value reason that has a range and whose move raises
+        the score; the others stay -1.
+
+        The move: from the person's value to the nearest value inside the scorecard's best bin
+        for them (``(lower, upper]``: just above ``lower`` from below, ``upper`` from above),
+        the smallest change that the range text asks for."""
+        from benne.models.data import numeric_column
+
+        base = _base(rescore, reason.shape[1])
+        sc_index = {f.name: k for k, f in enumerate(self.models.scorecard.features)}
+        for j, name in enumerate(names):
+            k = sc_index.get(name)
+            if k is None or self.bounds[k] is None:
+                continue
+            slot, row = np.nonzero(reason == j)
+            if row.size == 0:
+                continue
+            lower, upper = self.bounds[k]  # type: ignore[misc]
+            value = numeric_column(frame, name)[row]
+            have = self.models.scorecard.features[k].binner.bin_index(value).astype(np.int64)
+            target = np.full(row.size, np.nan)
+            for b in np.unique(have):
+                tip = self.tips[k].get(int(b))
+                if tip is None or tip.best >= lower.size or np.isnan(lower[tip.best]):
+                    continue   # no loss here, or the best bin is not a range of numbers
+                at = have == b
+                lo, hi = lower[tip.best], upper[tip.best]
+                v = value[at]
+                target[at] = np.where(v <= lo, np.nextafter(lo, np.inf),
+                                      np.where(v > hi, hi, v))
+            ok = ~np.isnan(target)
+            if not ok.any():
+                continue
+            new = rescore(row[ok], j, target[ok])
+            up = new > base[row[ok]]
+            s, r = slot[ok][up], row[ok][up]
+            what_if[s, r] = new[up]
+            yours[s, r] = have[ok][up]
+
+
+class Rescore:
+    """The challenger's scores of some rows with one feature set to new values; ``score`` the
+    challenger's score of every row as it is."""
+
+    def __init__(self, score: np.ndarray, fn: Callable[[np.ndarray, int, np.ndarray], np.ndarray]
+                 ) -> None:
+        self.score = np.asarray(score, dtype=np.int64)
+        self.fn = fn
+
+    def __call__(self, rows: np.ndarray, feature: int, values: np.ndarray) -> np.ndarray:
+        return np.asarray(self.fn(rows, feature, values), dtype=np.int64)
+
+
+def _base(rescore: Rescore | None, n: int) -> np.ndarray:
+    return rescore.score if rescore is not None else np.zeros(n, dtype=np.int64)
+
+
+def _bounds(f: ScorecardFeature) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(lower, upper)`` of each bin of a numeric binner (NaN outside its regular bins)."""
+    from benne.binning import MonotoneBinner
+
+    if not isinstance(f.binner, MonotoneBinner):
+        return None
+    t = f.binner.table()
+    regular = (t["kind"] == "regular").to_numpy()
+    lower = np.where(regular, pd.to_numeric(t["lower"], errors="coerce"), np.nan)
+    upper = np.where(regular, pd.to_numeric(t["upper"], errors="coerce"), np.nan)
+    return lower.astype(np.float64), upper.astype(np.float64)
 
 
 def _columns(reason: np.ndarray, tid: np.ndarray, what_if: np.ndarray, codes: list[str],

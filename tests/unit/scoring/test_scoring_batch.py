@@ -10,6 +10,7 @@ from benne.dimensions import DIMENSIONS
 from benne.exceptions import InputError
 from benne.models import TrainSettings, train_models
 from benne.scoring import score_frame, scores_columns, top_reasons
+from benne.scoring.reasons import ReasonTables
 from tests.unit.models.conftest import META, assert_same_scores, synthetic_frame
 
 
@@ -100,7 +101,6 @@ def test_what_if_equals_rescoring_with_the_feature_moved(models, data) -> None:
     """The what-if score of a reason is the score of the same person with that feature (or,
     for missing data, every missing feature of its source) moved to its best bin."""
     from benne.models.reasons import missing_code
-    from benne.scoring.reasons import ReasonTables
 
     sc = models.scorecard
     tables = ReasonTables(models)
@@ -221,6 +221,39 @@ def test_challenger_reasons_only_from_features_that_cost_points(models, data) ->
                            for j, c in enumerate(ch.features) if c.startswith(reason.source))
             else:
                 assert lost[i, ch.features.index(reason.feature)] > 0
+
+
+def test_challenger_what_if_is_its_own_score_with_the_feature_moved(models, data) -> None:
+    # a value reason with a range: rescoring the person with the feature at the nearest value
+    # of the scorecard's best bin gives exactly the what-if, which beats the score; the text
+    # names the person's bin and the best one with the points gained
+    out = score_frame(models, data, challenger=True)
+    ch, sc = models.challenger, models.scorecard
+    tables = ReasonTables(models)
+    by_code = {models.code_of(n): n for n in ch.features}
+    checked = 0
+    for i in range(0, len(data), 37):
+        for r in range(1, 5):
+            code, what_if = out.at[i, f"reason_{r}"], out.at[i, f"reason_{r}_what_if"]
+            if pd.isna(what_if):
+                continue
+            name = by_code[code]
+            k = [f.name for f in sc.features].index(name)
+            value = float(data.at[i, name])
+            tip = tables.tip(k, int(sc.features[k].binner.bin_index(np.array([value]))[0]))
+            lower, upper = tables.bounds[k]
+            lo, hi = lower[tip.best], upper[tip.best]
+            moved = data.iloc[[i]].copy()
+            moved[name] = np.nextafter(lo, np.inf) if value <= lo else hi
+            again = int(models.settings.scale.from_pd(ch.predict_pd(moved))[0])
+            assert int(what_if) == again > int(out.at[i, "score"])
+            text = out.at[i, f"reason_{r}_text"]
+            assert tip.yours_text in text and tip.best_text in text, text
+            assert text.endswith(f"about +{again - int(out.at[i, 'score'])} points."), text
+            checked += 1
+    assert checked >= 20
+    # the reasons themselves are the TreeSHAP ones whatever their texts
+    assert out["reason_1"].notna().sum() > 0
 
 
 def test_missing_feature_column_is_an_input_error(models, data) -> None:
