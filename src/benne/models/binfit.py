@@ -157,17 +157,30 @@ def _solve(idx: Sequence[np.ndarray], yf: np.ndarray, wf: np.ndarray,
                       else np.full(lay.order.size, 1.0 / max(lay.order.size, 1)))
 
     groups = _groups(idx, layouts)
+    unweighted = bool(np.all(wf == 1.0))
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         b0, betas = theta[0], _unpack(theta[1:], layouts)
         z = np.full(yf.size, b0)
         for members, codes in groups:
             z += np.take(_outer_sum([betas[j] for j in members]), codes)
-        value = float(wf @ (np.logaddexp(0.0, z) - yf * z)) / n
+        # log(1 + e^z) and σ(z) from one exponential of −|z| (no overflow either way)
+        e = np.exp(-np.abs(z))
+        soft = np.log1p(e)
+        soft += np.maximum(z, 0.0)
+        soft -= yf * z
+        sig = 1.0 / (1.0 + e)
+        np.multiply(sig, e, out=sig, where=z < 0)
+        sig -= yf                                            # σ(z) − y
+        if unweighted:
+            value = float(soft.sum()) / n
+            r = sig / n
+        else:
+            value = float(wf @ soft) / n
+            r = wf * sig / n
         centred = [beta[lay.order] - share @ beta[lay.order]
                    for lay, beta, share in zip(layouts, betas, shares, strict=True)]
         value += 0.5 * l2 / n * sum(float(c @ c) for c in centred)
-        r = wf * (0.5 * (1.0 + np.tanh(0.5 * z)) - yf) / n     # σ(z) − y, without overflow
         per_bin: list[np.ndarray] = [np.empty(0)] * len(layouts)
         for members, codes in groups:
             shape = tuple(layouts[j].n_bins for j in members)
