@@ -215,7 +215,10 @@ def redo(pairs: list[tuple[str, str]], n_splits: int) -> str:
         tests = [first] + [stratified_test(y, seed) for seed in range(1, n_splits)]
         folder = scratch / name
         (folder / "meta.json").write_text(json.dumps(meta))
-        results[name][peer] = run_peer(peer, folder, env, y, tests, 1200.0)
+        if peer == "benne":   # every benne model of the set, after a change to benne
+            results[name].update(run_benne(full, meta, tests))
+        else:
+            results[name][peer] = run_peer(peer, folder, env, y, tests, 1200.0)
     (scratch / "results.json").write_text(json.dumps(results, indent=1))
     sizes = {}
     for name in results:
@@ -302,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sets", default=",".join(SETS), help="comma list of data sets")
     ap.add_argument("--peers", default=",".join(PEER_NAMES), help="comma list of peers")
     ap.add_argument("--redo", default="", help="SET:PEER,...: run these cells again into the "
-                                              "last run's results and render them")
+                                              "last run's results and render them (PEER "
+                                              "benne: benne's models)")
     args = ap.parse_args(argv)
     if args.redo:
         pairs = [tuple(p.split(":", 1)) for p in args.redo.split(",")]
