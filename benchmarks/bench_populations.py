@@ -41,6 +41,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,9 @@ def load_set(name: str) -> tuple[pd.DataFrame, dict[str, Any], np.ndarray]:
     if name == "taiwan":
         df = pd.read_csv(DATA / "taiwan" / "UCI_Credit_Card.csv").drop(columns=["ID"])
         df = df.rename(columns={"Y": "target"})
-        meta = {"categorical": [], "special_values": [-2, -1]}  # ints: scorecardpy needs them
+        meta = {"categorical": [], "special_values": [-2, -1],  # ints: scorecardpy needs them
+                # X2 gender, X4 marital status, X5 age: protected, which their names hide
+                "protected": ["X2", "X4", "X5"]}
         return df, meta, stratified_test(df["target"].to_numpy(), 42)
     folder = DATA / name
     meta = json.loads((folder / "meta.json").read_text())
@@ -106,13 +109,16 @@ def metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
 def benne_models(meta: dict[str, Any]) -> dict[str, Callable[[pd.DataFrame], Any]]:
     """benne's models as ``benne train --table`` fits them: name -> fit(train) -> model."""
     from benne.models import TrainSettings, train_challenger, train_scorecard
+    from benne.models.data import auto_meta
 
     special = tuple(float(v) for v in meta.get("special_values") or [])
     every = TrainSettings(special_values=special, allow_protected=True)
     default = TrainSettings(special_values=special)
+    # what a column dictionary with ``protected = true`` says of the columns whose names hide it
+    declared = {c: replace(auto_meta(c), protected=True) for c in meta.get("protected") or []}
     return {
         "benne scorecard": lambda t: train_scorecard(t, "target", settings=every),
-        "benne scorecard, protected left out": lambda t: train_scorecard(t, "target",
+        "benne scorecard, protected left out": lambda t: train_scorecard(t, "target", declared,
                                                                           settings=default),
         "benne challenger": lambda t: train_challenger(t, "target", settings=every),
     }

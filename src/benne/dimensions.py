@@ -110,6 +110,9 @@ class FeatureMeta:
     direction: Direction
     description: str
     tip: str
+    # a protected attribute whatever its name (a column dictionary says so): left out of
+    # training unless protected attributes are allowed, as the names in PROTECTED_NAMES are
+    protected: bool = False
 
     def __post_init__(self) -> None:
         if (self.dimension not in DIMENSIONS and self.dimension not in MERCHANT_DIMENSIONS

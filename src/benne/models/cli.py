@@ -53,7 +53,9 @@ def _names(text: str | None) -> tuple[str, ...]:
               help="Let in the features built from other people's credit records or scores.")
 @click.option("--columns", "columns", type=click.Path(path_type=Path),
               help="Column dictionary of --table (CSV or TOML: column, description, tip, "
-                   "dimension) for the reason texts.")
+                   "dimension; optional direction, protected) for the reason texts; "
+                   "protected=true leaves out a protected attribute whose name does not say "
+                   "so.")
 @click.option("--no-challenger", is_flag=True, help="Train the scorecard only.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of every split.")
 @click.option("--without-dimension", "without", multiple=True,

@@ -123,11 +123,15 @@ def numeric_column(frame: pd.DataFrame, column: str, source: str = "the input") 
     return numbers(frame[column], column, source)
 
 
-def policy_skip(name: str, settings: TrainSettings) -> str | None:
-    """Why the settings leave column ``name`` out on policy (protected attributes, others'
-    data), or None; the one wording for the row and the counted paths."""
-    if is_protected(name) and not settings.allow_protected:
-        return ("protected attribute, left out for fair lending "
+def policy_skip(name: str, settings: TrainSettings,
+                meta: Mapping[str, FeatureMeta] | None = None) -> str | None:
+    """Why the settings leave column ``name`` out on policy (protected attributes, by name or
+    declared so in ``meta``; others' data), or None; the one wording for the row and the
+    counted paths."""
+    declared = meta is not None and name in meta and meta[name].protected
+    if (declared or is_protected(name)) and not settings.allow_protected:
+        how = " (declared in the column dictionary)" if declared else ""
+        return (f"protected attribute{how}, left out for fair lending "
                 "(pass --allow-protected, or allow_protected=True, to include it)")
     if is_others_data(name) and not settings.others_data:
         return "built from other people's credit records or scores (use others_data to include it)"
@@ -162,7 +166,7 @@ def select_columns(
         name = str(col)
         if name == target or name in settings.exclude:
             continue
-        why = policy_skip(name, settings)
+        why = policy_skip(name, settings, meta)
         if why:
             skipped[name] = why
             continue

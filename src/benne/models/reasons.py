@@ -310,13 +310,32 @@ def value_text(reason: Reason, yours: str, best: str, toward: str, points: int,
             f" — about +{int(points)} points.")
 
 
+def _flag(value: object, where: str) -> bool:
+    """A yes/no field of the column dictionary: a TOML boolean, or true/false, yes/no, 1/0 or
+    empty (no) in a CSV."""
+    from benne.exceptions import SourceFileError
+
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("", "false", "no", "0"):
+        return False
+    if text in ("true", "yes", "1"):
+        return True
+    raise SourceFileError(f"protected must be true or false; got {value!r}", where=where,
+                          fix="write true, false or leave it empty")
+
+
 def read_column_dictionary(path: Path) -> dict[str, FeatureMeta]:
     """A column dictionary (CSV or TOML) as feature metadata, by column.
 
-    CSV: a header ``column,description,tip,dimension`` (``direction`` optional). TOML: one table
-    per column, ``[credit_amount]`` with ``description``, ``tip``, ``dimension`` (and optional
-    ``direction``). ``dimension`` is one of the five or ``other``; ``direction`` defaults to
-    ``auto`` (binning finds it).
+    CSV: a header ``column,description,tip,dimension`` (``direction`` and ``protected``
+    optional). TOML: one table per column, ``[credit_amount]`` with ``description``, ``tip``,
+    ``dimension`` (and optional ``direction``, ``protected``). ``dimension`` is one of the five
+    or ``other``; ``direction`` defaults to ``auto`` (binning finds it). ``protected`` (true or
+    false, default false) marks a protected attribute whose name does not say so (``X2`` for
+    gender, say): it is left out of training like ``age`` or ``gender`` unless protected
+    attributes are allowed.
     """
     from benne.exceptions import SourceFileError
 
@@ -359,5 +378,6 @@ def read_column_dictionary(path: Path) -> dict[str, FeatureMeta]:
                                   fix="leave it empty to let binning find it")
         col = str(row["column"]).strip()
         out[col] = FeatureMeta(col, dim, direction,  # type: ignore[arg-type]
-                               str(row["description"]).strip(), str(row["tip"]).strip())
+                               str(row["description"]).strip(), str(row["tip"]).strip(),
+                               protected=_flag(row.get("protected"), f"{where}, field protected"))
     return out

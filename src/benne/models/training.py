@@ -138,17 +138,19 @@ def train_models(
     y = target_vector(train_frame, target)
     names, metas, _, skipped = select_columns(train_frame, target, meta, s)
     catalog = build_catalog([metas[c] for c in names])
+    # each fit selects its columns again: it must know the columns declared protected too
+    known = {**(meta or {}), **metas}
     held = (stratified_split(y, s.holdout_share, s.seed + 1) if groups is None
             else grouped_split(y, np.asarray(groups), s.holdout_share, s.seed + 1))
     fit, hold = train_frame[~held], train_frame[held]
-    trial = TrainedModels(train_scorecard(fit, target, metas, settings=s),
-                          train_challenger(fit, target, metas, settings=s,
+    trial = TrainedModels(train_scorecard(fit, target, known, settings=s),
+                          train_challenger(fit, target, known, settings=s,
                                            groups=None if groups is None
                                            else np.asarray(groups)[~held]) if challenger
                           else None, s, metas, catalog)
     holdout = _evaluate(trial, hold, target)
-    sc = train_scorecard(train_frame, target, metas, settings=s)
-    ch = (train_challenger(train_frame, target, metas, settings=s, refit_of=trial.challenger)
+    sc = train_scorecard(train_frame, target, known, settings=s)
+    ch = (train_challenger(train_frame, target, known, settings=s, refit_of=trial.challenger)
           if trial.challenger is not None else None)
     models = TrainedModels(sc, ch, s, metas, catalog, excluded=dict(skipped))
     models.metrics = {"holdout": holdout}

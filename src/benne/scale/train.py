@@ -36,7 +36,7 @@ def select_counted(columns: Sequence[str], counts: Mapping[str, ColumnCounts],
     for name in columns:
         if name in settings.exclude:
             continue
-        why = policy_skip(name, settings)
+        why = policy_skip(name, settings, meta)
         if why:
             skipped[name] = why
             continue

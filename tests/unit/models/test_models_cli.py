@@ -97,6 +97,33 @@ def test_train_with_a_column_dictionary_writes_its_texts(work: Path) -> None:
                  "--columns", str(work / "columns.toml"), "--out", str(work / "y")]) == 2
 
 
+def test_a_column_dictionary_declares_a_protected_column_its_name_hides(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # real tables name columns X1..X23; X2 is gender there and its name cannot say so
+    frame = synthetic_frame(2000, seed=8)[["credit__worst_dpd_365d", "bills__on_time_share_365d",
+                                           "bad"]]
+    frame["X2"] = np.where(frame["bad"] == 1, 2, 1)   # informative: used if not declared
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    (tmp_path / "cols.csv").write_text(
+        "column,description,tip,dimension,protected\n"
+        "X2,Gender,-,other,true\n", encoding="utf-8")
+    args = ["--json", "train", "--table", str(tmp_path / "t.csv"), "--target", "bad",
+            "--no-challenger", "--columns", str(tmp_path / "cols.csv")]
+    assert main([*args, "--out", str(tmp_path / "m")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert "X2" not in summary["features"]
+    assert "declared in the column dictionary" in summary["excluded"]["X2"]
+    assert main([*args, "--allow-protected", "--out", str(tmp_path / "m2")]) == 0
+    assert "X2" in json.loads(capsys.readouterr().out)["features"]
+    (tmp_path / "bad.csv").write_text(
+        "column,description,tip,dimension,protected\nX2,Gender,-,other,maybe\n",
+        encoding="utf-8")
+    assert main(["train", "--table", str(tmp_path / "t.csv"), "--target", "bad",
+                 "--columns", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "m3")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv, entry 1, field protected" in err and "'maybe'" in err
+
+
 def test_train_lists_ids_protected_empty_and_constant_columns(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     frame = synthetic_frame(1500, seed=3)
