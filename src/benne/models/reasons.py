@@ -249,6 +249,12 @@ def build_catalog(metas: Sequence[FeatureMeta]) -> dict[str, Reason]:
     return catalog
 
 
+def gain_text(points: int) -> str:
+    """``about +N points`` (``about +1 point``)."""
+    n = int(points)
+    return f"about +{n} point" + ("" if n == 1 else "s")
+
+
 def _tip(tip: str) -> str:
     tip = tip.strip().rstrip(".")
     return tip[:1].upper() + tip[1:]
@@ -257,13 +263,13 @@ def _tip(tip: str) -> str:
 def reason_text(reason: Reason, points: int) -> str:
     """``<statement>. <Tip> — about +N points.``: one sentence per part, the tip capitalised
     and without its own final period, so the points read as its consequence."""
-    return f"{reason.statement}. {_tip(reason.tip)} — about +{int(points)} points."
+    return f"{reason.statement}. {_tip(reason.tip)} — {gain_text(points)}."
 
 
 def missing_text(reason: Reason, points: int) -> str:
     """``<statement>: <tip> — about +N points.`` for a missing-data reason."""
     tip = _tip(reason.tip)
-    return f"{reason.statement}: {tip[:1].lower() + tip[1:]} — about +{int(points)} points."
+    return f"{reason.statement}: {tip[:1].lower() + tip[1:]} — {gain_text(points)}."
 
 
 def _num(v: float) -> str:
@@ -305,9 +311,9 @@ def value_text(reason: Reason, yours: str, best: str, toward: str, points: int,
         move = {"higher": "raise it towards", "lower": "bring it down towards",
                 "other": "move it towards"}[toward]
         return (f"Your value of {reason.feature} is {yours}; the best range is {best}: "
-                f"{move} that range — about +{int(points)} points.")
+                f"{move} that range — {gain_text(points)}.")
     return (f"{reason.statement}: yours is {yours}, the best is {best}. {_tip(reason.tip)}"
-            f" — about +{int(points)} points.")
+            f" — {gain_text(points)}.")
 
 
 def _flag(value: object, where: str) -> bool:

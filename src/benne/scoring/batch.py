@@ -23,11 +23,12 @@ NULL for everyone; a dimension is NULL for a person whose features in it are all
 
 ``reason_i`` is a reason code of the fixed catalogue (``CH01``…, ``MD01``… for missing data) or
 NULL, the most points lost first; ``reason_i_text`` reads ``<statement>: yours is <bin>, the best
-is <bin>. <Tip> — about +N points.``, e.g. "Worst days past due in 12 months: yours is over 30,
-the best is up to 0. Pay every instalment on time — about +32 points.", N being the points the
-feature lost against its best attainable bin; a source whose features are missing reads "No
-credit record yet: …". ``reason_i_what_if`` is the score with that feature in its best bin,
-``clip(Σ points + N)``, exactly what rescoring the person with the feature moved gives.
+is <bin>. <Tip> — about +N points.`` (``+1 point``), e.g. "Worst days past due in 12 months:
+yours is over 30, the best is up to 0. Pay every instalment on time — about +32 points.", N
+being the points the feature lost against its best attainable bin; a source whose features
+are missing reads "No credit record yet: …". ``reason_i_what_if`` is the score with that
+feature in its best bin, ``clip(Σ points + N)``, exactly what rescoring the person with the
+feature moved gives.
 """
 
 from __future__ import annotations

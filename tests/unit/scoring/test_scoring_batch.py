@@ -9,6 +9,7 @@ import pytest
 from benne.dimensions import DIMENSIONS
 from benne.exceptions import InputError
 from benne.models import TrainSettings, train_models
+from benne.models.reasons import gain_text
 from benne.scoring import score_frame, scores_columns, top_reasons
 from benne.scoring.reasons import ReasonTables
 from tests.unit.models.conftest import META, assert_same_scores, synthetic_frame
@@ -83,7 +84,7 @@ def test_reasons_match_a_naive_oracle(models, data) -> None:
         got = [out.at[i, f"reason_{r}"] for r in range(1, 5)]
         assert [g for g in got if isinstance(g, str)] == [c for c, _ in want[i]]
         for r, (_code, lost) in enumerate(want[i], start=1):
-            assert out.at[i, f"reason_{r}_text"].endswith(f" — about +{lost} points.")
+            assert out.at[i, f"reason_{r}_text"].endswith(f" — {gain_text(lost)}.")
             assert out.at[i, f"reason_{r}_what_if"] == min(950, max(350, total[i] + lost))
         for r in range(len(want[i]) + 1, 5):
             assert pd.isna(out.at[i, f"reason_{r}_what_if"])
@@ -249,7 +250,7 @@ def test_challenger_what_if_is_its_own_score_with_the_feature_moved(models, data
             assert int(what_if) == again > int(out.at[i, "score"])
             text = out.at[i, f"reason_{r}_text"]
             assert tip.yours_text in text and tip.best_text in text, text
-            assert text.endswith(f"about +{again - int(out.at[i, 'score'])} points."), text
+            assert text.endswith(f"{gain_text(again - int(out.at[i, 'score']))}."), text
             checked += 1
     assert checked >= 20
     # the reasons themselves are the TreeSHAP ones whatever their texts
@@ -277,3 +278,5 @@ def test_reason_text_reads_as_sentences() -> None:
     assert value_text(g, "over 5,000", "up to 2,000", "lower", 7, generic=True) == (
         "Your value of credit_amount is over 5,000; the best range is up to 2,000: bring it "
         "down towards that range — about +7 points.")
+    assert reason_text(r, 1).endswith("Stay at your current address — about +1 point.")
+    assert gain_text(2) == "about +2 points"
