@@ -22,6 +22,7 @@ the probability-of-default range of every band; the README and the report print 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ __all__ = [
     "band_pd_ranges",
     "is_others_data",
     "is_protected",
+    "name_words",
 ]
 
 # (lowest score of the band, name), ascending.
@@ -65,10 +67,44 @@ def is_others_data(column: str) -> bool:
     return OTHERS_DATA_MARK in column.lower()
 
 
+# Words that name a protected attribute wherever they stand in a column name (``CODE_GENDER``,
+# ``applicant_sex``, ``MaritalStatus``, ``DAYS_BIRTH``, ``date_of_birth``).
+PROTECTED_WORDS = frozenset({
+    "gender", "sex", "race", "racial", "ethnicity", "ethnic", "religion", "religious",
+    "nationality", "citizenship", "marital", "birth", "birthday", "dob", "birthdate",
+})
+# Two-word names of one (``NAME_FAMILY_STATUS``; German credit's "personal status and sex").
+PROTECTED_PAIRS = frozenset({("family", "status"), ("personal", "status")})
+# ``age`` is the person's age only beside words that say whose or in what unit (``person_age``,
+# ``age_in_years``, ``applicant_age_band``); ``account_age`` or ``credit_age_months`` are the
+# age of something else and stay features.
+AGE_COMPANIONS = frozenset({
+    "person", "applicant", "client", "customer", "cust", "borrower", "user", "member", "main",
+    "primary", "co", "owner", "holder", "in", "at", "of", "the", "on", "years", "year", "yrs",
+    "yr", "y", "band", "group", "bucket", "range", "bin", "cat", "application", "app",
+})
+
+
+def name_words(column: str) -> list[str]:
+    """A column name's words, lower case: split at anything not a letter or digit and at
+    camel-case humps (``MaritalStatus`` -> marital, status; ``DAYS_BIRTH`` -> days, birth)."""
+    return [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", column)]
+
+
 def is_protected(column: str) -> bool:
-    """Whether a column name denotes a protected attribute."""
+    """Whether a column name denotes a protected attribute: one of :data:`PROTECTED_NAMES`
+    (whole, or its last ``__`` part), a word of :data:`PROTECTED_WORDS` or a pair of
+    :data:`PROTECTED_PAIRS` anywhere in it, or ``age`` with only :data:`AGE_COMPANIONS` beside
+    it. A column whose name hides it (``X2``) is declared in the column dictionary instead."""
     name = column.lower()
-    return name in PROTECTED_NAMES or name.split("__")[-1] in PROTECTED_NAMES
+    if name in PROTECTED_NAMES or name.split("__")[-1] in PROTECTED_NAMES:
+        return True
+    words = name_words(column.split("__")[-1])
+    if PROTECTED_WORDS.intersection(words):
+        return True
+    if any(pair in PROTECTED_PAIRS for pair in zip(words, words[1:], strict=False)):
+        return True
+    return "age" in words and all(w == "age" or w in AGE_COMPANIONS for w in words)
 
 
 def band_of(scores: np.ndarray) -> np.ndarray:

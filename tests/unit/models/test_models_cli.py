@@ -124,6 +124,31 @@ def test_a_column_dictionary_declares_a_protected_column_its_name_hides(
     assert "bad.csv, entry 1, field protected" in err and "'maybe'" in err
 
 
+@pytest.mark.parametrize(("name", "protected"), [
+    # real tables' names for protected attributes: Home Credit, German credit, card applications
+    ("person_age", True), ("Age in years", True), ("age_at_application", True),
+    ("CODE_GENDER", True), ("applicant_sex", True), ("Personal status and sex", True),
+    ("NAME_FAMILY_STATUS", True), ("MaritalStatus", True), ("DAYS_BIRTH", True),
+    ("date_of_birth", True), ("identity__birth_year", True), ("region", True),
+    # the age of something else, and words that only contain a protected one
+    ("account_age", False), ("credit_age_months", False), ("mortgage", False),
+    ("average_balance", False), ("usage_days", False), ("sextant", False),
+    ("cb_person_cred_hist_length", False), ("REGION_RATING_CLIENT", False), ("X2", False),
+])
+def test_protected_attributes_are_recognised_by_the_words_of_their_names(
+        name: str, protected: bool) -> None:
+    from benne.models.settings import is_protected
+
+    assert is_protected(name) is protected
+
+
+def test_no_builtin_feature_reads_as_a_protected_attribute() -> None:
+    from benne.features.registry import builtin_features
+    from benne.models.settings import is_protected
+
+    assert [f.name for f in builtin_features() if is_protected(f.name)] == []
+
+
 def test_train_lists_ids_protected_empty_and_constant_columns(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     frame = synthetic_frame(1500, seed=3)
