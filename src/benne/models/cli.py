@@ -136,8 +136,13 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
     if table is not None:
         if not target:
             raise InputError("--table needs --target", fix="name the 0/1 target column")
+        from benne.models.numeric_text import numbers_from_text
+
         with console.stage(f"reading {table.name}"):
             frame = read_table(table)
+        frame, read_as = numbers_from_text(frame, {target, *settings.exclude})
+        if read_as:
+            extra["read_as_numbers"] = read_as
         meta = None
         if columns is not None:
             from benne.models.reasons import read_column_dictionary
@@ -197,6 +202,13 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
              f"outcome: {extra.get('outcome')}",
              f"scorecard features ({len(models.scorecard.features)}): "
              + ", ".join(models.scorecard.feature_names)]
+    if extra.get("read_as_numbers"):
+        units = extra["read_as_numbers"]
+        assert isinstance(units, dict)
+        summary["read_as_numbers"] = units
+        lines.append(f"read as numbers ({len(units)}): " + ", ".join(
+            f"{c} (text with {'thousands separators' if u == ',' else repr(u)})"
+            for c, u in units.items()))
     if models.excluded:
         summary["excluded"] = models.excluded
         lines.append(f"left out ({len(models.excluded)}):")

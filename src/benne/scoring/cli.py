@@ -103,10 +103,15 @@ def score(model_dir: Path | None, input_path: Path | None, observations: Path | 
                 source=observations.name, entity=entity)
     else:
         assert input_path is not None
-        frame = read_table(input_path)
+        from benne.models.numeric_text import apply_numbers_from_text
+
         used = set(models.scorecard.feature_names)
         if challenger and models.challenger is not None:
             used |= set(models.challenger.features)
+        # the model's columns that training read as numbers from text, read the same way; the
+        # other columns pass through as they are
+        read_as = {c: u for c, u in (manifest.get("read_as_numbers") or {}).items() if c in used}
+        frame = apply_numbers_from_text(read_table(input_path), read_as, input_path.name)
         passthrough = [c for c in frame.columns if c not in used]
         with console.stage(f"scoring {len(frame):,} rows"):
             scores = score_frame(models, frame, challenger=challenger, passthrough=passthrough,

@@ -193,3 +193,48 @@ def test_score_without_a_model_column_names_it(
     err = capsys.readouterr().err
     last = err.strip().splitlines()[-1]
     assert "credit__worst_dpd_365d" in last and last.startswith("error: ")
+
+
+def test_numbers_written_as_text_are_read_as_numbers_and_said_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(5)
+    n = 3000
+    rate = rng.uniform(5, 25, n)
+    bad = (rng.random(n) < 1 / (1 + np.exp(-(rate - 15) / 3))).astype(int)
+    numeric = pd.DataFrame({"int_rate": rate.round(2), "amount": rng.uniform(500, 30000, n).round(),
+                            "term": rng.choice([36, 60], n)})
+    text = pd.DataFrame({
+        "int_rate": [f"{v:.2f}%" for v in numeric["int_rate"]],
+        "amount": [f"${v:,.0f}" for v in numeric["amount"]],
+        "term": [f" {v} months" for v in numeric["term"]],
+        # left as text: a bound in the values, and bare digits stored as text
+        "emp_length": rng.choice(["< 1 year", "1 year", "10+ years"], n),
+        "zip": [f"{v:05d}" for v in rng.integers(1000, 99999, n)],
+    })
+    text["target"] = numeric["target"] = bad
+    text.to_csv(tmp_path / "text.csv", index=False)
+    numeric.drop(columns="target").to_parquet(tmp_path / "numeric.parquet", index=False)
+    assert main(["--json", "train", "--table", str(tmp_path / "text.csv"), "--target", "target",
+                 "--no-challenger", "--out", str(tmp_path / "m")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["read_as_numbers"] == {"int_rate": "%", "amount": "$", "term": "months"}
+    assert "int_rate" in summary["features"]   # as text it was 3,000 categories, screened out
+    assert summary["metrics"]["holdout"]["scorecard"]["auc"] > 0.8
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["read_as_numbers"] == summary["read_as_numbers"]
+    # scoring reads the same columns the same way: the text file scores as the numbers do
+    for name in ("text.csv", "numeric.parquet"):
+        assert main(["--quiet", "score", "--model", str(tmp_path / "m"), "--input",
+                     str(tmp_path / name), "--out", str(tmp_path / f"{name}.scores.csv")]) == 0
+    a = pd.read_csv(tmp_path / "text.csv.scores.csv")
+    b = pd.read_csv(tmp_path / "numeric.parquet.scores.csv")
+    assert a["score"].tolist() == b["score"].tolist()
+    assert a["reason_1_text"].fillna("").tolist() == b["reason_1_text"].fillna("").tolist()
+    # a value that does not fit the unit is an error naming the file, row and field
+    text.loc[7, "int_rate"] = "n/a%"
+    text.drop(columns="target").to_csv(tmp_path / "bad.csv", index=False)
+    capsys.readouterr()
+    assert main(["score", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "bad.csv"),
+                 "--out", str(tmp_path / "bad.scores.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv, row 8, field int_rate" in err and "'n/a%'" in err
