@@ -213,6 +213,13 @@ def train(table: Path | None, target: str | None, db: Path | None, as_of: dt.dat
         summary["excluded"] = models.excluded
         lines.append(f"left out ({len(models.excluded)}):")
         lines += [f"  {c}: {why}" for c, why in models.excluded.items()]
+    screened = {c: f"{v.get('status')}: {v.get('why')}" if v.get("why") else str(v.get("status"))
+                for c, v in models.scorecard.selection.items()
+                if v.get("status") not in ("selected", "skipped")}
+    if screened:
+        summary["screened"] = screened
+        lines.append(f"not in the scorecard ({len(screened)}): " + "; ".join(
+            f"{c} ({why})" for c, why in screened.items()))
     for sample, values in models.metrics.items():
         for name in ("scorecard", "challenger"):
             if name in values:

@@ -6,12 +6,14 @@ not the target, not the columns the user excluded, not protected attributes unle
 ``others_data``, not columns with no values, one value in every row, or of a type that is
 neither numeric nor text, and — for columns with no feature definition (a flat table) — not
 identifiers: a name such as ``id``, ``*_id`` or ``as_of``, text or integers unique per row, or
-unique per person when the table has a person column. Every column left out is reported with
-why, so nothing disappears silently.
+unique per person when the table has a person column; nor dates written as text (``Dec-2011``,
+``03/04/2021``), which binned as categories would be screened out without a word. Every column
+left out is reported with why, so nothing disappears silently.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -69,6 +71,25 @@ def id_like(frame: pd.DataFrame, column: str, person: str | None = None) -> str:
             and int(frame.groupby(person, sort=False)[column].nunique().max()) == 1:
         return f"one value per {person}, an identifier"
     return ""
+
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE_TEXT = re.compile(
+    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
+    rf"|{_MONTH}[-/ ](?:\d{{4}}|\d{{2}})|{_MONTH} \d{{1,2}},? \d{{4}}"
+    rf"|\d{{1,2}}[- ]{_MONTH}[- ]\d{{2,4}}"
+    r"|\d{4}-\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[ap]m)?)?(?:z|[+-]\d{2}:?\d{2})?",
+    re.IGNORECASE)
+_DATE_SAMPLE = 500
+
+
+def _dates_as_text(series: pd.Series) -> bool:
+    """Text whose values are all dates (``2021-04-03``, ``03/04/2021``, ``Dec-2011``,
+    ``Jan 5, 2020``), judged on up to :data:`_DATE_SAMPLE` distinct values."""
+    if is_numeric_dtype(series) or is_bool_dtype(series):
+        return False
+    values = pd.unique(series.dropna().astype(str).str.strip())[:_DATE_SAMPLE]
+    return len(values) > 0 and all(_DATE_TEXT.fullmatch(v) for v in values)
 
 
 def auto_meta(name: str) -> FeatureMeta:
@@ -190,6 +211,10 @@ def select_columns(
             if why:
                 skipped[name] = (f"{why}, not a feature (rename the column if it is a real "
                                  "feature, or --exclude it to silence this)")
+                continue
+            if _dates_as_text(series):
+                skipped[name] = ("a date written as text, not a feature (derive a duration "
+                                 "from it, such as the days from it to the decision, to use it)")
                 continue
         if series.notna().all() and _constant(series):
             skipped[name] = "constant: one value in every row"

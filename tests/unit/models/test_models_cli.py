@@ -238,3 +238,27 @@ def test_numbers_written_as_text_are_read_as_numbers_and_said_so(
                  "--out", str(tmp_path / "bad.scores.csv")]) == 2
     err = capsys.readouterr().err
     assert "bad.csv, row 8, field int_rate" in err and "'n/a%'" in err
+
+
+def test_dates_written_as_text_are_left_out_and_screened_columns_are_listed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(9)
+    n = 2000
+    rate = rng.uniform(5, 25, n)
+    day = pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 1500, n), unit="D")
+    pd.DataFrame({
+        "rate": rate, "noise": rng.normal(size=n),
+        "issue_d": day.strftime("%b-%Y"), "opened": day.strftime("%d/%m/%Y"),
+        "bad": (rng.random(n) < 1 / (1 + np.exp(-(rate - 15) / 3))).astype(int),
+    }).to_csv(tmp_path / "t.csv", index=False)
+    assert main(["--json", "train", "--table", str(tmp_path / "t.csv"), "--target", "bad",
+                 "--no-challenger", "--out", str(tmp_path / "m")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    for column in ("issue_d", "opened"):
+        assert summary["excluded"][column].startswith("a date written as text")
+    assert summary["features"] == ["rate"]
+    assert summary["screened"]["noise"].startswith("low iv")
+    assert main(["train", "--table", str(tmp_path / "t.csv"), "--target", "bad",
+                 "--no-challenger", "--out", str(tmp_path / "m2")]) == 0
+    out = capsys.readouterr().out
+    assert "not in the scorecard (1): noise (low iv" in out
