@@ -88,6 +88,9 @@ def _dates_as_text(series: pd.Series) -> bool:
     ``Jan 5, 2020``), judged on up to :data:`_DATE_SAMPLE` distinct values."""
     if is_numeric_dtype(series) or is_bool_dtype(series):
         return False
+    head = series.iloc[:_DATE_SAMPLE].dropna().astype(str).str.strip()
+    if not all(_DATE_TEXT.fullmatch(v) for v in head):  # most text columns end here, cheaply
+        return False
     values = pd.unique(series.dropna().astype(str).str.strip())[:_DATE_SAMPLE]
     return len(values) > 0 and all(_DATE_TEXT.fullmatch(v) for v in values)
 
