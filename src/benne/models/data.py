@@ -211,7 +211,9 @@ def select_columns(
             continue
         if name in undefined:
             why = id_like(frame, name, person)
-            if why:
+            # a name like ``as_of`` says more than the values; dates (unique ones too) say more
+            # than their uniqueness
+            if why and (_id_name(name) or not _dates_as_text(series)):
                 skipped[name] = (f"{why}, not a feature (rename the column if it is a real "
                                  "feature, or --exclude it to silence this)")
                 continue

@@ -249,12 +249,15 @@ def test_dates_written_as_text_are_left_out_and_screened_columns_are_listed(
     pd.DataFrame({
         "rate": rate, "noise": rng.normal(size=n),
         "issue_d": day.strftime("%b-%Y"), "opened": day.strftime("%d/%m/%Y"),
+        # unique in every row, and still a date rather than an identifier
+        "applied": (pd.Timestamp("2015-01-01") + pd.to_timedelta(np.arange(n), unit="min")
+                    ).strftime("%Y-%m-%d %H:%M"),
         "bad": (rng.random(n) < 1 / (1 + np.exp(-(rate - 15) / 3))).astype(int),
     }).to_csv(tmp_path / "t.csv", index=False)
     assert main(["--json", "train", "--table", str(tmp_path / "t.csv"), "--target", "bad",
                  "--no-challenger", "--out", str(tmp_path / "m")]) == 0
     summary = json.loads(capsys.readouterr().out)
-    for column in ("issue_d", "opened"):
+    for column in ("issue_d", "opened", "applied"):
         assert summary["excluded"][column].startswith("a date written as text")
     assert summary["features"] == ["rate"]
     assert summary["screened"]["noise"].startswith("low iv")
