@@ -211,13 +211,14 @@ def select_columns(
             continue
         if name in undefined:
             why = id_like(frame, name, person)
+            dated = _dates_as_text(series)
             # a name like ``as_of`` says more than the values; dates (unique ones too) say more
             # than their uniqueness
-            if why and (_id_name(name) or not _dates_as_text(series)):
+            if why and (_id_name(name) or not dated):
                 skipped[name] = (f"{why}, not a feature (rename the column if it is a real "
                                  "feature, or --exclude it to silence this)")
                 continue
-            if _dates_as_text(series):
+            if dated:
                 skipped[name] = ("a date written as text, not a feature (derive a duration "
                                  "from it, such as the days from it to the decision, to use it)")
                 continue

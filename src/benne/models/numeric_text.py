@@ -5,11 +5,10 @@ text, such a column becomes thousands of categories that are pooled as rare and 
 and an informative column is lost without a word. ``benne train --table`` therefore reads a
 text column as numbers when **every** value is one number with the **same** unit — a currency
 sign before or after it, a ``%`` after it, or one unit word of two letters or more after it
-(``months``; ``2A`` stays a code) — or with
-thousands separators (``1,234``). The decision is reported in the output and written into the
-manifest (``read_as_numbers``: column → unit), and ``benne score`` reads exactly those columns
-the same way, so a value that does not fit (``n/a%``) is an error naming the file, row and
-field rather than a silent missing value.
+(``months``; ``2A`` stays a code) — or with thousands separators (``1,234``). The decision is
+reported in the output and written into the manifest (``read_as_numbers``: column → unit), and
+``benne score`` reads exactly those columns the same way, so a value that does not fit
+(``n/a%``) is an error naming the file, row and field rather than a silent missing value.
 
 Left as text, on purpose: a column with two units (``3 months`` and ``2 years``), a range or a
 bound (``10+ years``, ``< 1 year``), and bare digits stored as text without any unit or
@@ -44,9 +43,19 @@ def _parse(text: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
     return matched, number, unit
 
 
+_HEAD = 500
+
+
 def _candidate(series: pd.Series) -> bool:
     return not (is_numeric_dtype(series) or is_bool_dtype(series)
                 or isinstance(series.dtype, pd.CategoricalDtype)) and series.notna().any()
+
+
+def _floats(series: pd.Series, present: pd.Series, number: pd.Series) -> pd.Series:
+    """``series`` as float64: the parsed ``number`` of each ``present`` value, NaN elsewhere."""
+    values = pd.Series(np.nan, index=series.index, dtype=np.float64)
+    values[present.index] = number.to_numpy(dtype=np.float64)
+    return values
 
 
 def numbers_from_text(frame: pd.DataFrame, skip: set[str] | frozenset[str] = frozenset()
@@ -61,9 +70,10 @@ def numbers_from_text(frame: pd.DataFrame, skip: set[str] | frozenset[str] = fro
         series = frame[col]
         if name in skip or not _candidate(series):
             continue
-        present = series.dropna().astype(str)
-        if present.str.strip().eq("").any():
+        head = series.iloc[:_HEAD].dropna().astype(str)
+        if not _parse(head)[0].all():  # most text columns end here, before a full parse
             continue
+        present = series.dropna().astype(str)
         matched, number, unit = _parse(present)
         if not matched.all() or unit.nunique() != 1:
             continue
@@ -72,11 +82,9 @@ def numbers_from_text(frame: pd.DataFrame, skip: set[str] | frozenset[str] = fro
             if not present.str.contains(",", regex=False).any():
                 continue  # bare digits stored as text: the author chose text
             mark = ","
-        values = pd.Series(np.nan, index=series.index, dtype=np.float64)
-        values[present.index] = number.to_numpy(dtype=np.float64)
         if out is frame:
             out = frame.copy()
-        out[col] = values
+        out[col] = _floats(series, present, number)
         read[name] = mark
     return out, read
 
@@ -101,9 +109,7 @@ def apply_numbers_from_text(frame: pd.DataFrame, read: dict[str, str], source: s
                              f"{present.iloc[i]!r}", where=f"{source}, row {row + 1}, field {name}",
                              fix=f"write the value as the training table did (e.g. 12{want}), "
                                  "or leave it empty for missing")
-        values = pd.Series(np.nan, index=series.index, dtype=np.float64)
-        values[present.index] = number.to_numpy(dtype=np.float64)
         if out is frame:
             out = frame.copy()
-        out[name] = values
+        out[name] = _floats(series, present, number)
     return out

@@ -39,7 +39,6 @@ __all__ = [
     "band_pd_ranges",
     "is_others_data",
     "is_protected",
-    "name_words",
 ]
 
 # (lowest score of the band, name), ascending.
@@ -85,7 +84,7 @@ AGE_COMPANIONS = frozenset({
 })
 
 
-def name_words(column: str) -> list[str]:
+def _name_words(column: str) -> list[str]:
     """A column name's words, lower case: split at anything not a letter or digit and at
     camel-case humps (``MaritalStatus`` -> marital, status; ``DAYS_BIRTH`` -> days, birth)."""
     return [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", column)]
@@ -99,7 +98,7 @@ def is_protected(column: str) -> bool:
     name = column.lower()
     if name in PROTECTED_NAMES or name.split("__")[-1] in PROTECTED_NAMES:
         return True
-    words = name_words(column.split("__")[-1])
+    words = _name_words(column.split("__")[-1])
     if PROTECTED_WORDS.intersection(words):
         return True
     if any(pair in PROTECTED_PAIRS for pair in zip(words, words[1:], strict=False)):
